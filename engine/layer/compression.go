@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/klauspost/pgzip"
 )
@@ -64,19 +65,18 @@ func Decompress(r io.Reader) (io.ReadCloser, Compression, error) {
 	}
 	switch c {
 	case Gzip:
-		// pgzip decompresses ahead in its own goroutine, so inflating overlaps
-		// with hashing and writing files: the reason apply beats `tar -xzf`.
-		zr, err := pgzip.NewReaderN(br, 1<<20, 4)
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, c, fmt.Errorf("gzip: %w", err)
 		}
-		return zr, c, nil
+		return newReadAhead(zr), c, nil
 	case Zstd:
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			return nil, c, fmt.Errorf("zstd: %w", err)
 		}
-		return zr.IOReadCloser(), c, nil
+		ra := newReadAhead(zr)
+		return closeBoth{ra, zr.Close}, c, nil
 	}
 	return io.NopCloser(br), c, nil
 }
@@ -101,4 +101,16 @@ func Compress(w io.Writer, c Compression) (io.WriteCloser, error) {
 		return zstd.NewWriter(w)
 	}
 	return nopWriteCloser{w}, nil
+}
+
+// closeBoth stops the read-ahead before releasing the decoder it reads.
+type closeBoth struct {
+	*readAhead
+	release func()
+}
+
+func (c closeBoth) Close() error {
+	c.readAhead.Close()
+	c.release()
+	return nil
 }

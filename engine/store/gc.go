@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/identity"
@@ -134,13 +135,23 @@ func (s *Store) configChainIDs(d digest.Digest) []digest.Digest {
 	return identity.ChainIDs(append([]digest.Digest(nil), cfg.RootFS.DiffIDs...))
 }
 
-// dirSize sums the sizes of regular files under p (p itself if a file).
+// dirSize sums the sizes of regular files under p (p itself if a file),
+// counting hardlinked files once: busybox's 400 applet links are one file.
 func dirSize(p string) int64 {
 	var n int64
+	seen := map[[2]uint64]bool{}
 	filepath.Walk(p, func(_ string, fi os.FileInfo, err error) error {
-		if err == nil && fi.Mode().IsRegular() {
-			n += fi.Size()
+		if err != nil || !fi.Mode().IsRegular() {
+			return nil
 		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+			key := [2]uint64{st.Dev, st.Ino}
+			if seen[key] {
+				return nil
+			}
+			seen[key] = true
+		}
+		n += fi.Size()
 		return nil
 	})
 	return n

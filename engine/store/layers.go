@@ -18,7 +18,8 @@ type LayerInfo struct {
 	// Size is the uncompressed tar size: what a docker-archive save writes.
 	Size int64 `json:"size"`
 	// Blob is the compressed blob it was unpacked from, when known.
-	Blob digest.Digest `json:"blob,omitempty"`
+	Blob      digest.Digest `json:"blob,omitempty"`
+	MediaType string        `json:"mediaType,omitempty"`
 }
 
 const layerMeta = "layer.json"

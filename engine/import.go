@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"berth/engine/events"
+	"berth/engine/image"
+)
+
+// ImportOptions mirrors `docker import`'s flags.
+type ImportOptions struct {
+	Ref     string // optional name:tag
+	Message string // history comment
+	Source  string // shown in history, e.g. the file name
+}
+
+// Import makes a one-layer image from a root filesystem tar (plain, gzip or
+// zstd), as `docker import` does.
+func (e *Engine) Import(ctx context.Context, r io.Reader, opts ImportOptions) (digest.Digest, error) {
+	var refs []string
+	if opts.Ref != "" {
+		ref, err := image.ParseRef(opts.Ref)
+		if err != nil {
+			return "", fmt.Errorf("import: %w", err)
+		}
+		refs = []string{ref.String()}
+	}
+	release, err := e.Store.Lease()
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	name := opts.Source
+	if name == "" {
+		name = "import"
+	}
+	sl, err := e.putLayer(ctx, r, "", "", "", name)
+	if err != nil {
+		return "", fmt.Errorf("import: %w", err)
+	}
+	now := time.Now().UTC()
+	comment := opts.Message
+	if comment == "" {
+		comment = "Imported from " + name
+	}
+	cfg := ocispec.Image{
+		Created:  &now,
+		Platform: ocispec.Platform{OS: "linux", Architecture: runtime.GOARCH},
+		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{sl.DiffID}},
+		History:  []ocispec.History{{Created: &now, CreatedBy: "berth import " + name, Comment: comment}},
+	}
+	cb, err := json.Marshal(cfg)
+	if err != nil {
+		return "", err
+	}
+	cd, err := e.Store.PutBytes(cb)
+	if err != nil {
+		return "", err
+	}
+	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest,
+		Config: ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: cd, Size: int64(len(cb))},
+		Layers: []ocispec.Descriptor{sl.Desc}}
+	m.SchemaVersion = 2
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.commitImage(mb, m.MediaType, cd, refs); err != nil {
+		return "", fmt.Errorf("import: %w", err)
+	}
+	e.publish(events.Event{Type: events.Image, Action: "import", ID: cd.String(), Name: first(refs)})
+	return cd, nil
+}
