@@ -30,9 +30,9 @@ func imagesCmd(a *app) *cobra.Command {
 	var format string
 	var filters []string
 	c := &cobra.Command{
-		Use:     "images [REPOSITORY[:TAG]]",
-		Short:   "List images",
-		Args:    cobra.MaximumNArgs(1),
+		Use:   "images [REPOSITORY[:TAG]]",
+		Short: "List images",
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
 			if err != nil {
@@ -167,9 +167,9 @@ func digestFor(repoDigests []string, tag string) string {
 func rmiCmd(a *app) *cobra.Command {
 	var force bool
 	c := &cobra.Command{
-		Use:     "rmi IMAGE [IMAGE...]",
-		Short:   "Remove one or more images",
-		Args:    cobra.MinimumNArgs(1),
+		Use:   "rmi IMAGE [IMAGE...]",
+		Short: "Remove one or more images",
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
 			if err != nil {
@@ -206,9 +206,9 @@ func rmiCmd(a *app) *cobra.Command {
 
 func tagCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:     "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
-		Short:   "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
-		Args:    cobra.ExactArgs(2),
+		Use:   "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+		Short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
 			if err != nil {
@@ -227,9 +227,9 @@ func historyCmd(a *app) *cobra.Command {
 	var quiet, noTrunc, human bool
 	var format string
 	c := &cobra.Command{
-		Use:     "history IMAGE",
-		Short:   "Show the history of an image",
-		Args:    cobra.ExactArgs(1),
+		Use:   "history IMAGE",
+		Short: "Show the history of an image",
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
 			if err != nil {
@@ -277,9 +277,9 @@ func historyCmd(a *app) *cobra.Command {
 func inspectCmd(a *app) *cobra.Command {
 	var format string
 	c := &cobra.Command{
-		Use:     "inspect IMAGE [IMAGE...]",
-		Short:   "Show low-level information on images",
-		Args:    cobra.MinimumNArgs(1),
+		Use:   "inspect IMAGE [IMAGE...]",
+		Short: "Show low-level information on images",
+		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
 			if err != nil {

@@ -115,6 +115,9 @@ func indexTar(f *os.File) (*tarSource, error) {
 		if err == io.EOF {
 			break
 		}
+		if err != nil && len(s.members) == 0 && len(links) == 0 {
+			return nil, fmt.Errorf("not a tar archive (nor an OCI layout directory): %w", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read tar: %w", err)
 		}
