@@ -9,10 +9,10 @@ import (
 	"text/template"
 )
 
-// render writes rows as docker does for --format: "" or "table" gives the
+// render writes rows (all of zero's type) as docker does for --format: "" or "table" gives the
 // default table, "table TEMPLATE" a table with TEMPLATE's columns, "json"
 // one JSON object per line, anything else a Go template per row.
-func render(w io.Writer, format, defaultTable string, rows []any) error {
+func render(w io.Writer, format, defaultTable string, zero any, rows []any) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		for _, r := range rows {
@@ -36,6 +36,10 @@ func render(w io.Writer, format, defaultTable string, rows []any) error {
 		"join": strings.Join, "upper": strings.ToUpper, "lower": strings.ToLower,
 	}).Option("missingkey=error").Parse(format)
 	if err != nil {
+		return usageError(fmt.Errorf("--format: %w", err))
+	}
+	// Checked on a zero row so a wrong field fails even with nothing to list.
+	if err := tmpl.Execute(io.Discard, zero); err != nil {
 		return usageError(fmt.Errorf("--format: %w", err))
 	}
 	out := w

@@ -86,7 +86,7 @@ func imagesCmd(a *app) *cobra.Command {
 			if digests {
 				table = "{{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
 			}
-			return render(a.stdout, format, table, rows)
+			return render(a.stdout, format, table, imageRow{}, rows)
 		},
 	}
 	f := c.Flags()
@@ -110,7 +110,8 @@ func imageFilter(args, filters []string) (func(engine.ImageSummary, string) bool
 			}
 			fam := image.FamiliarRef(t)
 			repo, _ := image.SplitFamiliar(t)
-			if !strings.Contains(pattern, ":") {
+			// A tag is a colon after the last slash (a registry port is not).
+			if !strings.Contains(pattern[strings.LastIndex(pattern, "/")+1:], ":") {
 				return globMatch(pattern, repo)
 			}
 			return globMatch(pattern, fam)
@@ -264,7 +265,7 @@ func historyCmd(a *app) *cobra.Command {
 			if quiet {
 				return nil
 			}
-			return render(a.stdout, format, "{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", rows)
+			return render(a.stdout, format, "{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", historyRow{}, rows)
 		},
 	}
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "only show image IDs")
@@ -294,7 +295,8 @@ func inspectCmd(a *app) *cobra.Command {
 				out = append(out, ins)
 			}
 			if format != "" {
-				return render(a.stdout, format, "", out)
+				// Templates see the JSON field names ({{.Id}}), as with docker.
+				return render(a.stdout, format, "", asJSONMap(&engine.ImageInspect{}), asJSONMaps(out))
 			}
 			b, err := json.MarshalIndent(out, "", "    ")
 			if err != nil {
@@ -359,4 +361,19 @@ func imagePruneCmd(a *app) *cobra.Command {
 	c.Flags().BoolVarP(&all, "all", "a", false, "remove all images not used by a container, not just dangling ones")
 	c.Flags().BoolVarP(&force, "force", "f", false, "do not prompt for confirmation")
 	return c
+}
+
+func asJSONMap(v any) any {
+	b, _ := json.Marshal(v)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return m
+}
+
+func asJSONMaps(vs []any) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = asJSONMap(v)
+	}
+	return out
 }

@@ -83,12 +83,21 @@ func NewRoot(tui func(ctx context.Context, e *engine.Engine) error) (*cobra.Comm
 	return root, a
 }
 
-// Execute runs berth with args and returns the process exit status.
+// Execute runs berth with args on the process's stdio and returns the exit
+// status.
 func Execute(args []string, tui func(ctx context.Context, e *engine.Engine) error) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return Run(ctx, args, os.Stdin, os.Stdout, os.Stderr, tui)
+}
+
+// Run runs berth with the given stdio; tests call it in-process.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, tui func(ctx context.Context, e *engine.Engine) error) int {
 	root, a := NewRoot(tui)
+	a.stdin, a.stdout, a.stderr = stdin, stdout, stderr
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0

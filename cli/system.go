@@ -47,7 +47,7 @@ func systemCmd(a *app) *cobra.Command {
 			}
 			rows := []any{row("Images", du.Images), row("Containers", du.Containers),
 				row("Local Volumes", du.Volumes), row("Build Cache", du.BuildCache)}
-			if err := render(a.stdout, format, "{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows); err != nil {
+			if err := render(a.stdout, format, "{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", dfRow{}, rows); err != nil {
 				return err
 			}
 			if du.Unreachable > 0 && format == "" {
