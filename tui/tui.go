@@ -35,7 +35,9 @@ type Model struct {
 
 // New builds the root model over an open engine.
 func New(e *engine.Engine) Model {
-	return Model{eng: e, keys: keymap.Default(), theme: themes.FromEnv(), help: help.New(),
+	h := help.New()
+	h.ShortSeparator = " | "
+	return Model{eng: e, keys: keymap.Default(), theme: themes.FromEnv(), help: h,
 		width: 80, height: 24, now: time.Now}
 }
 
@@ -83,7 +85,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View draws the screen.
 func (m Model) View() string {
-	title := m.theme.Title.Render(fmt.Sprintf("berth — %d images", len(m.images.Items)))
+	title := m.theme.Title.Render(fmt.Sprintf("berth: %d images", len(m.images.Items)))
 	body := m.images.View(m.theme, m.width, m.height-3, m.now())
 	status := m.help.View(m.keys)
 	if m.showHelp {

@@ -1,0 +1,115 @@
+// Command shoot makes the README's screenshots from a real run: it starts
+// berth in a tmux pane on a temporary store holding the fixtures, drives it
+// with send-keys, reads the screen with capture-pane (escape sequences
+// included), replays that through a terminal emulator and draws the cells
+// into a PNG. Nothing is drawn by hand. `make screenshots` runs it.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"berth/internal/fixture"
+)
+
+var (
+	berthBin = flag.String("berth", "./berth", "berth binary")
+	outDir   = flag.String("out", "screenshots", "where PNGs go")
+	cols     = flag.Int("cols", 100, "terminal width")
+	rows     = flag.Int("rows", 30, "terminal height")
+)
+
+// shot is one screenshot: keys to send after start, then what must be on
+// screen before capturing.
+type shot struct {
+	name string
+	keys []string
+	wait string
+}
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "shoot:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	bin, err := filepath.Abs(*berthBin)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "berth-shoot-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	root := filepath.Join(tmp, "root")
+	for name, mk := range map[string]func(string) error{"busybox": fixture.Busybox, "layers": fixture.Layers} {
+		dir := filepath.Join(tmp, name)
+		if err := mk(dir); err != nil {
+			return err
+		}
+		if out, err := exec.Command(bin, "--root", root, "load", "-q", "-i", dir).CombinedOutput(); err != nil {
+			return fmt.Errorf("load %s: %v: %s", name, err, out)
+		}
+	}
+	shots := []shot{{name: "images", wait: "berth/layers"}}
+	for _, s := range shots {
+		if err := take(bin, root, s); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return nil
+}
+
+func tmux(args ...string) (string, error) {
+	out, err := exec.Command("tmux", append([]string{"-L", "berth-shoot"}, args...)...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+func take(bin, root string, s shot) error {
+	session := fmt.Sprintf("shot-%d", os.Getpid())
+	cmd := fmt.Sprintf("env TERM=xterm-256color COLORTERM=truecolor %s --root %s", bin, root)
+	if _, err := tmux("-f", "/dev/null", "new-session", "-d", "-s", session, "-x", fmt.Sprint(*cols), "-y", fmt.Sprint(*rows), cmd); err != nil {
+		return err
+	}
+	defer tmux("kill-session", "-t", session)
+	tmux("set-option", "-t", session, "status", "off")
+	for _, k := range s.keys {
+		if _, err := tmux("send-keys", "-t", session, k); err != nil {
+			return err
+		}
+	}
+	var screen string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := tmux("capture-pane", "-t", session, "-p", "-e")
+		if err != nil {
+			return err
+		}
+		if strings.Contains(out, s.wait) {
+			screen = out
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%q never appeared on screen:\n%s", s.wait, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	png := filepath.Join(*outDir, s.name+".png")
+	if err := renderPNG(screen, *cols, *rows, png); err != nil {
+		return err
+	}
+	fmt.Println(png)
+	return nil
+}
