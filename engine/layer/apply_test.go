@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -357,6 +355,41 @@ func TestApplyDigestOfCompressed(t *testing.T) {
 	if ar.Digest != digest.FromBytes(z) || ar.DiffID != digest.FromBytes(raw) || ar.Compressed != int64(len(z)) {
 		t.Fatalf("%+v", ar)
 	}
-	_ = sha256.New
-	_ = syscall.Getpid
+}
+
+func TestDevicesAndOwnersAsRoot(t *testing.T) {
+	if !isRoot() {
+		t.Skip("device nodes and chown need root")
+	}
+	dst := t.TempDir()
+	raw := mkTar(t,
+		entry{name: "dev/null", typ: tar.TypeChar, major: 1, minor: 3, mode: 0o666},
+		entry{name: "dev/loop9", typ: tar.TypeBlock, major: 7, minor: 9, mode: 0o660},
+		entry{name: "fifo", typ: tar.TypeFifo, mode: 0o600},
+	)
+	hdrOwner := mkTar(t, entry{name: "owned", body: "x", mode: 0o4755})
+	for _, l := range [][]byte{raw, hdrOwner} {
+		if _, err := Apply(context.Background(), bytes.NewReader(l), dst, ApplyOptions{SameOwner: true, AllowDevices: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var st unix.Stat_t
+	if unix.Lstat(filepath.Join(dst, "dev/null"), &st); st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != 1 || unix.Minor(st.Rdev) != 3 {
+		t.Fatalf("char device: %o %d", st.Mode, st.Rdev)
+	}
+	if unix.Lstat(filepath.Join(dst, "dev/loop9"), &st); st.Mode&unix.S_IFMT != unix.S_IFBLK || unix.Minor(st.Rdev) != 9 {
+		t.Fatalf("block device: %o", st.Mode)
+	}
+	if unix.Lstat(filepath.Join(dst, "fifo"), &st); st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		t.Fatal("fifo")
+	}
+	if fi, _ := os.Stat(filepath.Join(dst, "owned")); fi.Mode()&os.ModeSetuid == 0 {
+		t.Fatal("setuid bit lost (chmod must follow chown)")
+	}
+	// NoSetuid strips it.
+	dst2 := t.TempDir()
+	Apply(context.Background(), bytes.NewReader(hdrOwner), dst2, ApplyOptions{SameOwner: true, NoSetuid: true})
+	if fi, _ := os.Stat(filepath.Join(dst2, "owned")); fi.Mode()&os.ModeSetuid != 0 {
+		t.Fatal("NoSetuid kept the bit")
+	}
 }
