@@ -29,9 +29,9 @@ var (
 // row is one benchmark line: the same work done by berth and by a peer.
 type row struct {
 	name  string
-	setup func() error     // once, untimed
-	reset func() error     // before every timed run, untimed
-	berth []string         // command timed for berth
+	setup func() error // once, untimed
+	reset func() error // before every timed run, untimed
+	berth []string     // command timed for berth
 	peers map[string][]string
 }
 
