@@ -123,7 +123,9 @@ func (c *v2) Stats() (*Stats, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgroup %s: %w", c.dir, err)
 	}
-	has := func(ctrl string) bool { return strings.Contains(" "+strings.TrimSpace(string(avail))+" ", " "+ctrl+" ") }
+	has := func(ctrl string) bool {
+		return strings.Contains(" "+strings.TrimSpace(string(avail))+" ", " "+ctrl+" ")
+	}
 	// cpu.stat's usage is there even without the cpu controller.
 	if kv, err := readKV(c.dir, "cpu.stat"); err == nil {
 		s.CPU.UsageNS = kv["usage_usec"] * 1000
