@@ -10,8 +10,9 @@ DEPS     := busybox-static skopeo umoci podman runc tmux
 
 .PHONY: build test test-root test-nonroot vet fmt-check fuzz bench fixture run deps screenshots clean
 
+# Static: a container's init re-executes this binary after pivot_root.
 build:
-	$(GO) build -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -o $(BIN) .
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)"; exit 1; fi

@@ -20,6 +20,7 @@ require (
 	github.com/creack/pty v1.1.24 // indirect
 	github.com/elastic/go-seccomp-bpf v1.6.0 // indirect
 	github.com/moby/sys/capability v0.5.0 // indirect
+	github.com/moby/sys/user v0.5.0 // indirect
 	github.com/opencontainers/runtime-spec v1.3.0 // indirect
 	golang.org/x/net v0.41.0 // indirect
 )

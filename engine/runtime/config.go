@@ -1,0 +1,49 @@
+package runtime
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Config is what the parent hands the init over the sync socket.
+type Config struct {
+	Spec *specs.Spec
+	// Rootfs is the absolute host path of the root (Spec.Root.Path resolved
+	// against the bundle).
+	Rootfs string
+	// Overlay, when set, is mounted on Rootfs inside the container's own
+	// mount namespace, so the mount disappears with the container and can
+	// never leak on the host.
+	Overlay *OverlayMount `json:",omitempty"`
+	// ExecSocket is where the init serves exec requests.
+	ExecSocket string
+	// NoReaper: exec the process as PID 1 directly (docker's --init=false).
+	NoReaper bool
+}
+
+// OverlayMount mirrors snapshot.Overlay without importing it into init.
+type OverlayMount struct {
+	Lowers []string
+	Upper  string
+	Work   string
+}
+
+// syncMsg is one message on the parent <-> init socket.
+type syncMsg struct {
+	Type  string `json:"type"` // config, ready, started, error
+	Pid   int    `json:"pid,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Code is the exit code the failure should produce (126, 127), so the
+	// CLI can answer like docker.
+	Code   int     `json:"code,omitempty"`
+	Config *Config `json:"config,omitempty"`
+}
+
+// execMsg is the request an exec client sends, and the init's replies.
+type execMsg struct {
+	Process *specs.Process `json:"process,omitempty"`
+	Pid     int            `json:"pid,omitempty"`
+	Exit    *int           `json:"exit,omitempty"`
+	Error   string         `json:"error,omitempty"`
+	Code    int            `json:"code,omitempty"`
+	Signal  int            `json:"signal,omitempty"` // client -> init: signal the process
+}
