@@ -23,6 +23,7 @@ require (
 	github.com/moby/sys/user v0.5.0 // indirect
 	github.com/opencontainers/runtime-spec v1.3.0 // indirect
 	golang.org/x/net v0.41.0 // indirect
+	golang.org/x/term v0.47.0 // indirect
 )
 
 require (

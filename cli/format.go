@@ -39,7 +39,7 @@ func render(w io.Writer, format, defaultTable string, zero any, rows []any) erro
 		return usageError(fmt.Errorf("--format: %w", err))
 	}
 	// Checked on a zero row so a wrong field fails even with nothing to list.
-	if err := tmpl.Execute(io.Discard, zero); err != nil {
+	if err := tmpl.Execute(io.Discard, zero); zero != nil && err != nil {
 		return usageError(fmt.Errorf("--format: %w", err))
 	}
 	out := w
@@ -47,7 +47,7 @@ func render(w io.Writer, format, defaultTable string, zero any, rows []any) erro
 	if table {
 		tw = tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
 		out = tw
-		fmt.Fprintln(out, header(format))
+		fmt.Fprintln(out, header(format, zero))
 	}
 	for _, r := range rows {
 		if err := tmpl.Execute(out, r); err != nil {
@@ -61,11 +61,20 @@ func render(w io.Writer, format, defaultTable string, zero any, rows []any) erro
 	return nil
 }
 
+// headed lets a row type name its own columns (a container's ID column is
+// CONTAINER ID, an image's IMAGE ID).
+type headed interface{ headers() map[string]string }
+
 // header turns "{{.ID}}\t{{.CreatedSince}}" into "IMAGE ID\tCREATED".
-func header(format string) string {
+func header(format string, zero any) string {
 	names := map[string]string{"ID": "IMAGE ID", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT",
 		"CreatedBy": "CREATED BY", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST", "Size": "SIZE",
 		"Comment": "COMMENT", "Type": "TYPE", "TotalCount": "TOTAL", "Active": "ACTIVE", "Reclaimable": "RECLAIMABLE"}
+	if h, ok := zero.(headed); ok {
+		for k, v := range h.headers() {
+			names[k] = v
+		}
+	}
 	var cols []string
 	for _, col := range strings.Split(format, "\t") {
 		name := strings.TrimSpace(col)

@@ -275,7 +275,12 @@ func historyCmd(a *app) *cobra.Command {
 	return c
 }
 
-func inspectCmd(a *app) *cobra.Command {
+func inspectCmd(a *app) *cobra.Command { return inspectKind(a, true, true) }
+
+// inspectKind: `inspect` looks at containers then images; `image inspect`
+// only images; `container inspect` only containers.
+func inspectKind(a *app, containers, imagesToo bool) *cobra.Command {
+	images := !containers
 	var format string
 	c := &cobra.Command{
 		Use:   "inspect IMAGE [IMAGE...]",
@@ -288,15 +293,24 @@ func inspectCmd(a *app) *cobra.Command {
 			}
 			var out []any
 			for _, n := range args {
+				// Like docker: a container by that name first, then an image.
+				if containers && !images {
+					if ci, err := e.Container(n); err == nil {
+						out = append(out, containerInspectJSON(ci))
+						continue
+					} else if !imagesToo {
+						return err
+					}
+				}
 				ins, err := e.InspectImage(cmd.Context(), n)
 				if err != nil {
 					return err
 				}
-				out = append(out, ins)
+				out = append(out, asJSONMap(ins))
 			}
 			if format != "" {
 				// Templates see the JSON field names ({{.Id}}), as with docker.
-				return render(a.stdout, format, "", asJSONMap(&engine.ImageInspect{}), asJSONMaps(out))
+				return render(a.stdout, format, "", nil, out)
 			}
 			b, err := json.MarshalIndent(out, "", "    ")
 			if err != nil {
@@ -317,7 +331,7 @@ func imageCmd(a *app) *cobra.Command {
 	ls.Use, ls.Aliases = "ls [REPOSITORY[:TAG]]", []string{"list"}
 	rm := rmiCmd(a)
 	rm.Use, rm.Aliases = "rm IMAGE [IMAGE...]", nil
-	for _, sub := range []*cobra.Command{tagCmd(a), historyCmd(a), inspectCmd(a), loadCmd(a), saveCmd(a), importCmd(a)} {
+	for _, sub := range []*cobra.Command{tagCmd(a), historyCmd(a), inspectKind(a, false, true), loadCmd(a), saveCmd(a), importCmd(a)} {
 		sub.Aliases = nil
 		c.AddCommand(sub)
 	}

@@ -70,7 +70,16 @@ func NewRoot(tui func(ctx context.Context, e *engine.Engine) error) (*cobra.Comm
 	}
 	root.PersistentFlags().StringVar(&a.root, "root", engine.DefaultRoot(), "berth's storage root (env BERTH_ROOT)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(err) })
-	root.AddGroup(&cobra.Group{ID: "images", Title: "Images:"}, &cobra.Group{ID: "system", Title: "System:"})
+	root.AddGroup(&cobra.Group{ID: "containers", Title: "Containers:"}, &cobra.Group{ID: "images", Title: "Images:"},
+		&cobra.Group{ID: "system", Title: "System:"})
+	for _, c := range []*cobra.Command{
+		runCmd(a), createCmd(a), startCmd(a), stopCmd(a), restartCmd(a), killCmd(a), rmCmd(a), psCmd(a), logsCmd(a),
+		execCmd(a), attachCmd(a), waitCmd(a), topCmd(a), statsCmd(a), pauseCmd(a, true), pauseCmd(a, false),
+		containerCmd(a), volumeCmd(a),
+	} {
+		c.GroupID = "containers"
+		root.AddCommand(c)
+	}
 	for _, c := range []*cobra.Command{
 		imagesCmd(a), rmiCmd(a), tagCmd(a), historyCmd(a), loadCmd(a), saveCmd(a), importCmd(a), inspectCmd(a),
 	} {
@@ -79,7 +88,7 @@ func NewRoot(tui func(ctx context.Context, e *engine.Engine) error) (*cobra.Comm
 	}
 	img, sys := imageCmd(a), systemCmd(a)
 	img.GroupID, sys.GroupID = "images", "system"
-	root.AddCommand(img, sys, versionCmd(a), layerToolCmd(a))
+	root.AddCommand(img, sys, versionCmd(a), layerToolCmd(a), monitorCmd(a))
 	return root, a
 }
 
@@ -102,8 +111,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(a.stderr, "berth: %v\n", err)
 	var ee *ExitError
+	if !errors.Is(err, errSilent) {
+		fmt.Fprintf(a.stderr, "berth: %v\n", err)
+	}
 	if errors.As(err, &ee) {
 		return ee.Code
 	}

@@ -43,6 +43,9 @@ func ExecMain() {
 	}
 	unix.Close(3)
 	p := cfg.Process
+	if err := resolveProcessUser(p); err != nil {
+		fail(125, err)
+	}
 	env := p.Env
 	path, err := lookPath(p.Args, env)
 	if err != nil {
@@ -210,4 +213,30 @@ func ResolveUser(rootfs, spec string) (specs.User, string, error) {
 		}
 	}
 	return u, eu.Home, nil
+}
+
+// resolveProcessUser fills uid, gid and groups from a docker-style user
+// name carried in User.Username (berth's use of that field), reading the
+// container's own /etc/passwd and /etc/group, and sets HOME when unset.
+func resolveProcessUser(p *specs.Process) error {
+	spec := p.User.Username
+	if spec == "" {
+		spec = fmt.Sprintf("%d:%d", p.User.UID, p.User.GID)
+	}
+	u, home, err := ResolveUser("/", spec)
+	if err != nil {
+		return err
+	}
+	if p.User.Username != "" {
+		p.User = u
+	} else if len(p.User.AdditionalGids) == 0 {
+		p.User.AdditionalGids = u.AdditionalGids
+	}
+	for _, kv := range p.Env {
+		if strings.HasPrefix(kv, "HOME=") {
+			return nil
+		}
+	}
+	p.Env = append(p.Env, "HOME="+home)
+	return nil
 }

@@ -31,6 +31,11 @@ func InitMain() {
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil && hasNamespace(spec, specs.CgroupNamespace) {
 		fail(125, fmt.Errorf("init: cgroup namespace: %w", err))
 	}
+	if hasNamespace(spec, specs.NetworkNamespace) {
+		if err := loopbackUp(); err != nil {
+			fail(125, fmt.Errorf("init: %w", err))
+		}
+	}
 	terminal := spec.Process != nil && spec.Process.Terminal
 	if err := setupRootfs(cfg, terminal); err != nil {
 		fail(125, fmt.Errorf("init: %w", err))
@@ -187,4 +192,25 @@ func (r *reaper) spawn(p *specs.Process, spec *specs.Spec, stdio [3]*os.File, on
 		return 0, fe.Code, errors.New(fe.Error)
 	}
 	return proc.Pid, 0, nil
+}
+
+// loopbackUp brings up lo, which a new network namespace starts with down.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("loopback: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("loopback: %w", err)
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return fmt.Errorf("loopback up: %w", err)
+	}
+	return nil
 }
