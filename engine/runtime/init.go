@@ -157,6 +157,7 @@ func (r *reaper) spawn(p *specs.Process, spec *specs.Spec, stdio [3]*os.File, on
 	}
 	attr := &os.ProcAttr{
 		Files: []*os.File{stdio[0], stdio[1], stdio[2], cfgR, errW},
+		Env:   helperEnv,
 		Sys:   &syscall.SysProcAttr{},
 	}
 	if p.Terminal {

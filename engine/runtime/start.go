@@ -48,6 +48,12 @@ var nsFlags = map[specs.LinuxNamespaceType]uintptr{
 	// has put it in its cgroup, so the container sees that cgroup as "/".
 }
 
+// helperEnv is the whole environment of berth's own helper processes
+// (init, __exec). TERM=dumb keeps the TUI library's package init from
+// querying the container's terminal for its colors, which would print an
+// escape sequence into the container's PTY and wait seconds for an answer.
+var helperEnv = []string{"TERM=dumb"}
+
 // SelfExe is the berth binary containers' inits run from. It must be
 // statically linked: the init re-executes it after pivot_root, where no
 // dynamic loader exists. Tests point it at a static build.
@@ -101,7 +107,7 @@ func Start(cfg *Config, stdio Stdio, cg cgroups.Cgroup) (*Container, error) {
 	cmd.Args[0] = "berth-init"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Stdin, stdio.Stdout, stdio.Stderr
 	cmd.ExtraFiles = []*os.File{child}
-	cmd.Env = []string{}
+	cmd.Env = helperEnv
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		child.Close()
