@@ -144,7 +144,7 @@ func capabilities(h HostConfig) ([]string, error) {
 		}
 		return c
 	}
-	known := runtime.AllCapabilities()
+	known := runtime.KnownCapabilities()
 	for _, c := range h.CapDrop {
 		if strings.EqualFold(c, "all") {
 			caps = nil
@@ -158,7 +158,7 @@ func capabilities(h HostConfig) ([]string, error) {
 	}
 	for _, c := range h.CapAdd {
 		if strings.EqualFold(c, "all") {
-			caps = known
+			caps = runtime.AllCapabilities()
 			continue
 		}
 		n := norm(c)

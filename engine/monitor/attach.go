@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"berth/internal/unixsock"
 )
 
 // AttachSocket is served in the container's directory while it runs.
@@ -109,7 +111,7 @@ func (h *hub) send(typ byte, p []byte) {
 // the container exits, or detached=true when detachKeys were typed or stdin
 // ended a terminal session.
 func Attach(sock string, stdin io.Reader, stdout, stderr io.Writer, resize <-chan Winsize, detachKeys []byte) (code int, detached bool, err error) {
-	conn, err := net.Dial("unix", sock)
+	conn, err := unixsock.Dial(sock)
 	if err != nil {
 		return 0, false, fmt.Errorf("attach: container is not running (%w)", err)
 	}
@@ -136,7 +138,7 @@ func Attach(sock string, stdin io.Reader, stdout, stderr io.Writer, resize <-cha
 						matched++
 						if matched == len(detachKeys) {
 							close(detach)
-							conn.(*net.UnixConn).CloseRead()
+							conn.CloseRead()
 							return
 						}
 					} else {

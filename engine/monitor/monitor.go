@@ -15,6 +15,7 @@ import (
 
 	"berth/engine/cgroups"
 	"berth/engine/runtime"
+	"berth/internal/unixsock"
 )
 
 // Restart is the restart policy.
@@ -62,7 +63,7 @@ func Run(o Options) (int, error) {
 	resize := &resizer{}
 	sock := filepath.Join(o.Dir, AttachSocket)
 	os.Remove(sock)
-	ln, err := net.Listen("unix", sock)
+	ln, err := unixsock.Listen(sock)
 	if err != nil {
 		o.started(err)
 		return 125, fmt.Errorf("attach socket: %w", err)

@@ -74,14 +74,28 @@ func CapSet(names []string) *specs.LinuxCapabilities {
 	return &specs.LinuxCapabilities{Bounding: n, Effective: n, Permitted: n, Inheritable: nil, Ambient: nil}
 }
 
-// AllCapabilities is what --privileged grants.
+// AllCapabilities is what --privileged grants: every capability berth
+// itself holds (a host may withhold some, CAP_SYS_RESOURCE on this CI).
 func AllCapabilities() []string {
 	var out []string
 	last, _ := capability.LastCap()
+	own, err := capability.NewPid2(0)
+	if err == nil {
+		err = own.Load()
+	}
 	for _, c := range capability.ListKnown() {
-		if c <= last {
+		if c <= last && (err != nil || own.Get(capability.PERMITTED, c)) {
 			out = append(out, "CAP_"+strings.ToUpper(c.String()))
 		}
+	}
+	return out
+}
+
+// KnownCapabilities names every capability, for validating --cap-add.
+func KnownCapabilities() []string {
+	var out []string
+	for _, c := range capability.ListKnown() {
+		out = append(out, "CAP_"+strings.ToUpper(c.String()))
 	}
 	return out
 }

@@ -12,6 +12,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"berth/internal/unixsock"
 )
 
 // InitMain is `berth __init`: PID 1 of a container. It never returns.
@@ -45,11 +47,10 @@ func InitMain() {
 		// Bound before pivot_root, at its host path: host tools reach it
 		// there, and the descriptor keeps working inside.
 		os.Remove(cfg.ExecSocket)
-		l, err := net.ListenUnix("unix", &net.UnixAddr{Name: cfg.ExecSocket, Net: "unix"})
+		l, err := unixsock.Listen(cfg.ExecSocket)
 		if err != nil {
 			fail(125, fmt.Errorf("init: exec socket: %w", err))
 		}
-		l.SetUnlinkOnClose(false)
 		ln = l
 	}
 	if err := pivotRoot(cfg.Rootfs); err != nil {

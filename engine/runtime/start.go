@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"berth/engine/cgroups"
+	"berth/internal/unixsock"
 )
 
 // Stdio is what the container's main process gets as fds 0-2: a PTY slave
@@ -164,7 +164,7 @@ func (c *Container) Signal(sig syscall.Signal) error {
 // the container. Signals sent on sigs are forwarded to it. It returns the
 // exit code.
 func Exec(sock string, p *specs.Process, stdio [3]*os.File, started func(pid int), sigs <-chan syscall.Signal) (int, error) {
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sock, Net: "unix"})
+	conn, err := unixsock.Dial(sock)
 	if err != nil {
 		return 125, fmt.Errorf("exec: container not running (%w)", err)
 	}
