@@ -142,8 +142,16 @@ func mountInto(root string, m specs.Mount) error {
 	if err := unix.Mount(m.Source, target, typ, first, data); err != nil {
 		return err
 	}
+	// fd still names the directory under the new mount; remounts must
+	// name the mount itself.
+	top, err := openInRoot(root, m.Destination, file)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(top)
+	target = fmt.Sprintf("/proc/self/fd/%d", top)
 	if isBind && flags&(unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC) != 0 {
-		if err := unix.Mount("", target, "", flags|unix.MS_REMOUNT|unix.MS_BIND, ""); err != nil {
+		if err := unix.Mount("", target, "", (flags&^unix.MS_REC)|unix.MS_REMOUNT|unix.MS_BIND, ""); err != nil {
 			return fmt.Errorf("remount: %w", err)
 		}
 	}
