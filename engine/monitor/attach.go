@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
 
 	"berth/internal/unixsock"
 )
@@ -67,6 +68,7 @@ type hub struct {
 type client struct {
 	out  chan []byte // framed
 	conn net.Conn
+	done chan struct{} // closed when everything queued was written
 }
 
 func (h *hub) add(c *client) {
@@ -84,6 +86,28 @@ func (h *hub) remove(c *client) {
 	if _, ok := h.clients[c]; ok {
 		delete(h.clients, c)
 		close(c.out)
+	}
+}
+
+// flush ends every client after what was queued for it is written (the
+// exit frame must reach them before the monitor process ends), waiting at
+// most d.
+func (h *hub) flush(d time.Duration) {
+	h.mu.Lock()
+	var waits []chan struct{}
+	for c := range h.clients {
+		close(c.out)
+		waits = append(waits, c.done)
+		delete(h.clients, c)
+	}
+	h.mu.Unlock()
+	deadline := time.After(d)
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-deadline:
+			return
+		}
 	}
 }
 

@@ -86,10 +86,12 @@ func Run(o Options) (int, error) {
 	for {
 		code, err := o.runOnce(layout, logw, h, stdin, resize, restarts)
 		if err != nil {
+			h.flush(time.Second)
 			return code, err
 		}
 		st, _ := ReadState(o.Dir)
 		if !o.shouldRestart(code, restarts, st.StopRequested) {
+			h.flush(time.Second)
 			return code, nil
 		}
 		restarts++
@@ -395,9 +397,10 @@ func serveAttach(ln net.Listener, h *hub, stdin *stdinSwitch, resize *resizer) {
 			}
 			var hi hello
 			json.Unmarshal(p, &hi)
-			c := &client{out: make(chan []byte, 1024), conn: conn}
+			c := &client{out: make(chan []byte, 1024), conn: conn, done: make(chan struct{})}
 			h.add(c)
 			go func() {
+				defer close(c.done)
 				for b := range c.out {
 					if _, err := conn.Write(b); err != nil {
 						break
