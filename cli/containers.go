@@ -21,6 +21,9 @@ import (
 // exitFrom turns an engine error into docker's exit codes: 125 for berth's
 // own failures, 126/127 when the command cannot run.
 func exitFrom(err error) error {
+	if err == nil {
+		return nil
+	}
 	var se *engine.StartError
 	if errors.As(err, &se) {
 		return &ExitError{Code: se.Code, Err: err}

@@ -16,8 +16,12 @@ type Config struct {
 	Overlay *OverlayMount `json:",omitempty"`
 	// ExecSocket is where the init serves exec requests.
 	ExecSocket string
-	// NoReaper: exec the process as PID 1 directly (docker's --init=false).
-	NoReaper bool
+	// WaitStart makes the init stop after setting up and wait on the exec
+	// socket for a start request: the OCI runtime's create/start split.
+	WaitStart bool
+	// Detached: the init outlives the process that started it (OCI create
+	// exits at once); otherwise it dies with its parent, the monitor.
+	Detached bool
 }
 
 // OverlayMount mirrors snapshot.Overlay without importing it into init.
@@ -46,4 +50,5 @@ type execMsg struct {
 	Error   string         `json:"error,omitempty"`
 	Code    int            `json:"code,omitempty"`
 	Signal  int            `json:"signal,omitempty"` // client -> init: signal the process
+	Start   bool           `json:"start,omitempty"`  // client -> init: run the created container
 }

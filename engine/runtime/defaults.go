@@ -48,3 +48,18 @@ var standardDevices = []struct {
 	{"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
 	{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 }
+
+// DefaultSpec is a complete spec with berth's (docker's) defaults running
+// args from ./rootfs: what `berth oci spec` writes.
+func DefaultSpec(args []string) *specs.Spec {
+	return &specs.Spec{
+		Version:  specs.Version,
+		Root:     &specs.Root{Path: "rootfs"},
+		Hostname: "berth",
+		Process: &specs.Process{Args: args, Cwd: "/", Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+			Capabilities: CapSet(DefaultCapabilities), NoNewPrivileges: true},
+		Mounts: DefaultMounts(),
+		Linux: &specs.Linux{Namespaces: DefaultNamespaces(), MaskedPaths: MaskedPaths, ReadonlyPaths: ReadonlyPaths,
+			Seccomp: DefaultSeccomp(DefaultCapabilities)},
+	}
+}

@@ -70,16 +70,32 @@ func InitMain() {
 	r := &reaper{procs: map[int]func(syscall.WaitStatus){}}
 	sigs := make(chan os.Signal, 64)
 	signal.Notify(sigs)
+	var startConn *net.UnixConn
+	if cfg.WaitStart {
+		enc.Encode(syncMsg{Type: "created"})
+		sync.Close()
+		sync = nil
+		startConn = awaitStart(ln)
+	}
 	// The main process: its exit is the container's.
 	done := make(chan int, 1)
 	pid, code, err := r.spawn(spec.Process, spec, [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, func(ws syscall.WaitStatus) {
 		done <- exitCode(ws)
 	})
-	if err != nil {
-		fail(code, err)
+	if startConn != nil {
+		if err != nil {
+			json.NewEncoder(startConn).Encode(execMsg{Error: err.Error(), Code: code})
+			os.Exit(code)
+		}
+		json.NewEncoder(startConn).Encode(execMsg{Pid: pid})
+		startConn.Close()
+	} else {
+		if err != nil {
+			fail(code, err)
+		}
+		enc.Encode(syncMsg{Type: "started", Pid: pid})
+		sync.Close()
 	}
-	enc.Encode(syncMsg{Type: "started", Pid: pid})
-	sync.Close()
 	if ln != nil {
 		go serveExec(ln, r, spec)
 	}
@@ -215,4 +231,21 @@ func loopbackUp() error {
 		return fmt.Errorf("loopback up: %w", err)
 	}
 	return nil
+}
+
+// awaitStart blocks until a client asks for the start; exec requests are
+// refused until then.
+func awaitStart(ln *net.UnixListener) *net.UnixConn {
+	for {
+		c, err := ln.AcceptUnix()
+		if err != nil {
+			os.Exit(125)
+		}
+		var m execMsg
+		if json.NewDecoder(c).Decode(&m) == nil && m.Start {
+			return c
+		}
+		json.NewEncoder(c).Encode(execMsg{Error: "container is created but not started", Code: 125})
+		c.Close()
+	}
 }

@@ -109,6 +109,10 @@ func Start(cfg *Config, stdio Stdio, cg cgroups.Cgroup) (*Container, error) {
 	cmd.ExtraFiles = []*os.File{child}
 	cmd.Env = helperEnv
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
+	if cfg.Detached {
+		cmd.SysProcAttr.Pdeathsig = 0
+		cmd.SysProcAttr.Setsid = true
+	}
 	if err := cmd.Start(); err != nil {
 		child.Close()
 		return nil, fmt.Errorf("start init: %w", err)
@@ -207,4 +211,25 @@ func Exec(sock string, p *specs.Process, stdio [3]*os.File, started func(pid int
 			return *m.Exit, nil
 		}
 	}
+}
+
+// StartCreated asks the init of a container made with WaitStart to run its
+// process, and returns the process's pid in the container.
+func StartCreated(sock string) (int, error) {
+	conn, err := unixsock.Dial(sock)
+	if err != nil {
+		return 0, fmt.Errorf("start: container is not waiting to start (%w)", err)
+	}
+	defer conn.Close()
+	if err := json.NewEncoder(conn).Encode(execMsg{Start: true}); err != nil {
+		return 0, err
+	}
+	var m execMsg
+	if err := json.NewDecoder(conn).Decode(&m); err != nil {
+		return 0, fmt.Errorf("start: %w", err)
+	}
+	if m.Error != "" {
+		return 0, &StartError{Code: m.Code, Err: errors.New(m.Error)}
+	}
+	return m.Pid, nil
 }
