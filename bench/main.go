@@ -28,11 +28,12 @@ var (
 
 // row is one benchmark line: the same work done by berth and by a peer.
 type row struct {
-	name  string
-	setup func() error // once, untimed
-	reset func() error // before every timed run, untimed
-	berth []string     // command timed for berth
-	peers map[string][]string
+	name     string
+	setup    func() error // once, untimed
+	reset    func() error // before every timed run, untimed
+	teardown func()       // once, after the row
+	berth    []string     // command timed for berth
+	peers    map[string][]string
 }
 
 func main() {
@@ -52,19 +53,27 @@ func main() {
 	w, _ := filepath.Abs(*workDir)
 	tw := tabwriter.NewWriter(os.Stdout, 8, 1, 2, ' ', 0)
 	fmt.Fprintln(tw, "operation\tberth\tpeer\tpeer time\tratio")
-	for _, r := range layerRows(bin, w, *sizeMB) {
+	rows := layerRows(bin, w, *sizeMB)
+	if os.Geteuid() == 0 {
+		rows = append(rows, containerRows(bin, w)...)
+	} else {
+		fmt.Fprintln(os.Stderr, "bench: container rows need root; skipped")
+	}
+	for _, r := range rows {
 		if *only != "" && !strings.Contains(r.name, *only) {
 			continue
 		}
 		if err := runRow(tw, r); err != nil {
 			fmt.Fprintf(tw, "%s\terror: %v\n", r.name, err)
 		}
-		tw.Flush()
 	}
 	tw.Flush()
 }
 
 func runRow(tw *tabwriter.Writer, r row) error {
+	if r.teardown != nil {
+		defer r.teardown()
+	}
 	if r.setup != nil {
 		if err := r.setup(); err != nil {
 			return err

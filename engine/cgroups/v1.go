@@ -227,11 +227,11 @@ func (c *v1) Delete() error {
 	for _, d := range c.uniqueDirs() {
 		var err error
 		// A cgroup whose last process just died can stay busy a moment.
-		for i := 0; i < 50; i++ {
+		for i := 0; i < 500; i++ {
 			if err = removeDir(d); err == nil {
 				break
 			}
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(time.Millisecond)
 		}
 		if err != nil {
 			errs = append(errs, err)

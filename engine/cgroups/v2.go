@@ -193,11 +193,11 @@ func (c *v2) Thaw() error   { return write(c.dir, "cgroup.freeze", "0") }
 
 func (c *v2) Delete() error {
 	var err error
-	for i := 0; i < 50; i++ {
+	for i := 0; i < 500; i++ {
 		if err = removeDir(c.dir); err == nil {
 			return nil
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	return errors.Join(err)
 }

@@ -91,7 +91,7 @@ func WriteState(dir string, s State) error {
 	if err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(filepath.Join(dir, stateFile), b, 0o600)
+	return store.ReplaceFile(filepath.Join(dir, stateFile), b, 0o600)
 }
 
 // Alive reports whether pid runs and, when start is given, is the same

@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	"debug/elf"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,18 +65,16 @@ var (
 )
 
 // checkStatic refuses early, with the reason, a binary that would fail
-// inside the container with a bare "no such file or directory".
+// inside the container with a bare "no such file or directory": a dynamic
+// binary has the loader mapped.
 func checkStatic() error {
 	staticOnce.Do(func() {
-		f, err := elf.Open(SelfExe)
-		if err != nil {
+		if SelfExe != "/proc/self/exe" {
 			return
 		}
-		defer f.Close()
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_INTERP {
-				staticErr = errors.New("this berth binary is dynamically linked; containers need a static one (build with CGO_ENABLED=0, as `make build` does)")
-			}
+		maps, err := os.ReadFile("/proc/self/maps")
+		if err == nil && (bytes.Contains(maps, []byte("/ld-linux")) || bytes.Contains(maps, []byte("/ld-musl"))) {
+			staticErr = errors.New("this berth binary is dynamically linked; containers need a static one (build with CGO_ENABLED=0, as `make build` does)")
 		}
 	})
 	return staticErr

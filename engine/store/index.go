@@ -179,8 +179,21 @@ func (s *Store) checkComplete(desc ocispec.Descriptor) error {
 }
 
 // WriteFileAtomic replaces path with data via write-temp + fsync + rename,
-// so readers see the old or the new file, never a torn one.
+// so readers see the old or the new file, never a torn one, even after a
+// power loss.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return writeAtomic(path, data, perm, true)
+}
+
+// ReplaceFile is WriteFileAtomic without the fsyncs: a kill -9 still
+// never leaves a torn file (rename is atomic), but a power loss may lose
+// the last update. For run-time state that dies with the machine anyway
+// (container state, rewritten several times per container start).
+func ReplaceFile(path string, data []byte, perm os.FileMode) error {
+	return writeAtomic(path, data, perm, false)
+}
+
+func writeAtomic(path string, data []byte, perm os.FileMode, durable bool) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
 	if err != nil {
@@ -191,7 +204,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err == nil {
 		err = f.Chmod(perm)
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -203,6 +216,9 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if !durable {
+		return nil
 	}
 	if err := syncDir(dir); err != nil {
 		return fmt.Errorf("write %s: sync dir: %w", path, err)
