@@ -27,6 +27,12 @@ type DiffOptions struct {
 	// opaque xattrs are whiteouts) or a plain tree written whole.
 	Lower       string
 	Compression Compression
+	// Prefix is put before every entry name (cp writes a tree under its
+	// destination path).
+	Prefix string
+	// Skip leaves out a path (relative, slash-separated) and everything
+	// below it: mount points when exporting a running container.
+	Skip func(rel string) bool
 }
 
 // WriteResult is what writing a layer measured.
@@ -61,7 +67,7 @@ func Diff(ctx context.Context, w io.Writer, upper string, opts DiffOptions) (Wri
 		return res, fmt.Errorf("diff %s: %w", upper, err)
 	}
 	uw := &hashWriter{w: zw, h: sha256.New()}
-	d := &differ{ctx: ctx, tw: tar.NewWriter(uw), upper: upper, lower: opts.Lower,
+	d := &differ{ctx: ctx, tw: tar.NewWriter(uw), upper: upper, lower: opts.Lower, prefix: opts.Prefix, skip: opts.Skip,
 		links: map[[2]uint64]string{}, buf: make([]byte, 1<<20)}
 	if err := d.walk(""); err != nil {
 		return res, fmt.Errorf("diff %s: %w", upper, err)
@@ -84,6 +90,8 @@ type differ struct {
 	upper, lower string
 	links        map[[2]uint64]string // (dev, inode) -> first name, for hardlinks
 	buf          []byte
+	prefix       string
+	skip         func(string) bool
 }
 
 func (d *differ) walk(rel string) error {
@@ -98,6 +106,9 @@ func (d *differ) walk(rel string) error {
 	for _, e := range ents {
 		name := join(rel, e.Name())
 		seen[e.Name()] = true
+		if d.skip != nil && d.skip(name) {
+			continue
+		}
 		if err := d.entry(name); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -191,7 +202,7 @@ func (d *differ) changed(name string, fi fs.FileInfo) bool {
 }
 
 func (d *differ) writeWhiteout(name string) error {
-	return d.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644,
+	return d.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: d.prefix + name, Mode: 0o644,
 		ModTime: time.Unix(0, 0), Format: tar.FormatPAX})
 }
 
@@ -207,7 +218,7 @@ func (d *differ) writeEntry(name, p string, fi fs.FileInfo, st *syscall.Stat_t) 
 	if err != nil {
 		return err
 	}
-	hdr.Name = name
+	hdr.Name = d.prefix + name
 	if fi.IsDir() {
 		hdr.Name += "/"
 	}
@@ -224,7 +235,7 @@ func (d *differ) writeEntry(name, p string, fi fs.FileInfo, st *syscall.Stat_t) 
 	if fi.Mode().IsRegular() && st.Nlink > 1 {
 		key := [2]uint64{st.Dev, st.Ino}
 		if first, ok := d.links[key]; ok {
-			hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
+			hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, d.prefix+first, 0
 			return d.tw.WriteHeader(hdr)
 		}
 		d.links[key] = name
