@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"berth/engine"
+	"berth/engine/image"
 	"berth/engine/monitor"
 )
 
@@ -51,7 +52,7 @@ func runCmd(a *app) *cobra.Command {
 			if err != nil {
 				return exitFrom(err)
 			}
-			id, err := e.CreateContainer(cmd.Context(), o)
+			id, err := a.createPulling(cmd.Context(), e, o)
 			if err != nil {
 				return exitFrom(err)
 			}
@@ -123,7 +124,7 @@ func createCmd(a *app) *cobra.Command {
 			if err != nil {
 				return exitFrom(err)
 			}
-			id, err := e.CreateContainer(cmd.Context(), o)
+			id, err := a.createPulling(cmd.Context(), e, o)
 			if err != nil {
 				return exitFrom(err)
 			}
@@ -548,4 +549,23 @@ func monitorCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// createPulling creates the container, pulling its image first when it is
+// not stored (as docker run does); progress goes to stderr so stdout stays
+// the container's.
+func (a *app) createPulling(ctx context.Context, e *engine.Engine, o engine.CreateOptions) (string, error) {
+	id, err := e.CreateContainer(ctx, o)
+	if err == nil || !errors.Is(err, engine.ErrImageNotFound) || image.LooksLikeID(o.Image) {
+		return id, err
+	}
+	fmt.Fprintf(a.stderr, "Unable to find image '%s' locally\n", o.Image)
+	saved := a.stdout
+	a.stdout = a.stderr
+	perr := a.pull(ctx, e, o.Image, engine.PullOptions{}, false)
+	a.stdout = saved
+	if perr != nil {
+		return "", fmt.Errorf("%w (pulling it failed: %v)", err, perr)
+	}
+	return e.CreateContainer(ctx, o)
 }

@@ -9,17 +9,22 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"berth/engine/events"
 	"berth/engine/layer"
+	"berth/engine/registry"
 	"berth/engine/store"
 )
 
 // Engine is one open berth root.
 type Engine struct {
-	Store  *store.Store
-	Events *events.Bus
-	root   bool // running as root: overlay whiteouts, owners, devices
+	Store        *store.Store
+	Events       *events.Bus
+	RegistryOpts RegistryOptions
+	root         bool // running as root: overlay whiteouts, owners, devices
+	regOnce      sync.Once
+	reg          *registry.Client
 }
 
 // DefaultRoot is /var/lib/berth for root, $XDG_DATA_HOME/berth otherwise;
