@@ -71,6 +71,9 @@ func containerRows(bin, w string) []row {
 		return os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o644)
 	}
 	ociRun := func(tool string) []string {
+		if _, err := exec.LookPath(tool); err != nil {
+			return []string{tool} // reported as not installed
+		}
 		return []string{"sh", "-c", tool + " run -b " + bundle + " $(mktemp -u XXXXXXXX)"}
 	}
 	return []row{

@@ -101,3 +101,5 @@ func (e *env) containerDirs() []string {
 	}
 	return out
 }
+
+func filepathLayers(t *testing.T) string { return fixture.LayersLayout(t) }
