@@ -56,6 +56,7 @@ func main() {
 	rows := layerRows(bin, w, *sizeMB)
 	if os.Geteuid() == 0 {
 		rows = append(rows, containerRows(bin, w)...)
+		rows = append(rows, registryRows(bin, w)...)
 	} else {
 		fmt.Fprintln(os.Stderr, "bench: container rows need root; skipped")
 	}
@@ -112,7 +113,13 @@ func median(cmd []string, reset func() error) (time.Duration, error) {
 				return 0, err
 			}
 		}
-		c := exec.Command(cmd[0], cmd[1:]...)
+		args := append([]string(nil), cmd...)
+		for i, a := range args {
+			if refFn != nil {
+				args[i] = strings.ReplaceAll(a, "REF", refFn())
+			}
+		}
+		c := exec.Command(args[0], args[1:]...)
 		var stderr strings.Builder
 		c.Stderr = &stderr
 		start := time.Now()
