@@ -23,7 +23,11 @@ require (
 	golang.org/x/term v0.47.0
 )
 
-require golang.org/x/net v0.60.0 // indirect
+require (
+	github.com/vishvananda/netlink v1.3.1 // indirect
+	github.com/vishvananda/netns v0.0.5 // indirect
+	golang.org/x/net v0.60.0 // indirect
+)
 
 require (
 	github.com/aymanbagabas/go-osc52/v2 v2.0.1 // indirect

@@ -76,6 +76,7 @@ func NewRoot(tui func(ctx context.Context, e *engine.Engine) error) (*cobra.Comm
 		runCmd(a), createCmd(a), startCmd(a), stopCmd(a), restartCmd(a), killCmd(a), rmCmd(a), psCmd(a), logsCmd(a),
 		execCmd(a), attachCmd(a), waitCmd(a), topCmd(a), statsCmd(a), pauseCmd(a, true), pauseCmd(a, false),
 		containerCmd(a), volumeCmd(a), diffCmd(a), commitCmd(a), exportCmd(a), renameCmd(a), cpCmd(a),
+		portCmd(a), networkCmd(a),
 	} {
 		c.GroupID = "containers"
 		root.AddCommand(c)

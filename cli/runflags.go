@@ -12,6 +12,7 @@ import (
 
 	"berth/engine"
 	"berth/engine/monitor"
+	"berth/engine/network"
 )
 
 // runFlags are create/run's docker-compatible flags.
@@ -26,6 +27,8 @@ type runFlags struct {
 	cpuShares, pidsLimit                                                                        int64
 	stopTimeout                                                                                 int
 	env, envFile, volumes, tmpfs, mounts, capAdd, capDrop, securityOpt, labels                  []string
+	publish, expose, aliases                                                                    []string
+	publishAll                                                                                  bool
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet, withDetach bool) {
@@ -61,7 +64,11 @@ func (f *runFlags) register(fs *pflag.FlagSet, withDetach bool) {
 	fs.StringVar(&f.stopSignal, "stop-signal", "", "signal to stop the container")
 	fs.IntVar(&f.stopTimeout, "stop-timeout", -1, "seconds to wait for stop before killing")
 	fs.StringArrayVarP(&f.labels, "label", "l", nil, "set metadata (KEY=VALUE)")
-	fs.StringVar(&f.network, "network", "none", "network: none (loopback only) or host")
+	fs.StringVar(&f.network, "network", "bridge", "network: bridge, none, host, container:NAME, or a network's name")
+	fs.StringArrayVar(&f.aliases, "network-alias", nil, "another name the container has on its network")
+	fs.StringArrayVarP(&f.publish, "publish", "p", nil, "publish a port: [ip:][hostPort:]containerPort[/tcp|udp]")
+	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish every exposed port to a random host port")
+	fs.StringArrayVar(&f.expose, "expose", nil, "expose a port (for -P)")
 	fs.StringVar(&f.healthCmd, "health-cmd", "", "command to check health")
 	fs.DurationVar(&f.healthInterval, "health-interval", 0, "time between health checks")
 	fs.DurationVar(&f.healthTimeout, "health-timeout", 0, "maximum time for one check")
@@ -110,14 +117,19 @@ func (f *runFlags) options(args []string) (engine.CreateOptions, error) {
 	h := &o.Host
 	h.AutoRemove, h.ReadonlyRootfs, h.Privileged, h.Init = f.rm, f.readOnly, f.privileged, f.init
 	h.CapAdd, h.CapDrop, h.SecurityOpt = f.capAdd, f.capDrop, f.securityOpt
-	switch f.network {
-	case "none", "host", "":
-		h.NetworkMode = f.network
-	case "bridge", "default":
-		return o, fmt.Errorf("--network %s: bridge networking is not built yet (issue 7); use none or host", f.network)
-	default:
-		return o, fmt.Errorf("--network %q: want none or host", f.network)
+	h.NetworkMode = f.network
+	if strings.HasPrefix(f.network, "container:") && len(f.network) == len("container:") {
+		return o, fmt.Errorf("--network container: needs a container name")
 	}
+	for _, p := range f.publish {
+		maps, err := network.ParsePublish(p)
+		if err != nil {
+			return o, err
+		}
+		h.PortBindings = append(h.PortBindings, maps...)
+	}
+	h.PublishAll = f.publishAll
+	o.Expose, o.Aliases = f.expose, f.aliases
 	for _, v := range f.volumes {
 		m, err := engine.ParseVolume(v)
 		if err != nil {

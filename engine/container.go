@@ -17,6 +17,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"berth/engine/monitor"
+	"berth/engine/network"
 	"berth/engine/store"
 )
 
@@ -34,6 +35,15 @@ type ContainerRecord struct {
 	Layers  []digest.Digest
 	Config  ContainerConfig
 	Host    HostConfig
+	// Networks are the container's endpoints, by network name: addresses
+	// are allocated at create and kept until rm.
+	Networks map[string]Endpoint `json:",omitempty"`
+}
+
+// Endpoint is a container's place on one network.
+type Endpoint struct {
+	IP      string
+	Aliases []string `json:",omitempty"`
 }
 
 // ContainerConfig is what runs (docker's Config).
@@ -75,7 +85,10 @@ type HostConfig struct {
 	Init           bool
 	RestartPolicy  monitor.Restart
 	AutoRemove     bool
-	NetworkMode    string
+	NetworkMode    string                // bridge (default), none, host, container:NAME, or a network's name
+	PortBindings   []network.PortMapping `json:",omitempty"`
+	PublishAll     bool                  `json:",omitempty"`
+	ExposedPorts   []string              `json:",omitempty"` // 80/tcp, from the image and --expose
 }
 
 // MountSpec is a resolved -v / --mount / --tmpfs.

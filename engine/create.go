@@ -28,6 +28,8 @@ type CreateOptions struct {
 	StopTimeout   *int
 	Healthcheck   *Healthcheck
 	NoHealthcheck bool
+	Aliases       []string // --network-alias
+	Expose        []string // --expose
 	Host          HostConfig
 }
 
@@ -88,6 +90,24 @@ func (e *Engine) CreateContainer(ctx context.Context, o CreateOptions) (string, 
 			}
 		}
 	}
+	for p := range ic.ExposedPorts {
+		o.Host.ExposedPorts = append(o.Host.ExposedPorts, p)
+	}
+	for _, p := range o.Expose {
+		if !strings.Contains(p, "/") {
+			p += "/tcp"
+		}
+		o.Host.ExposedPorts = append(o.Host.ExposedPorts, p)
+	}
+	if kind, target := netMode(o.Host.NetworkMode); kind == "container" {
+		if _, err := e.Container(target); err != nil {
+			return "", fmt.Errorf("--network container:%s: %w", target, err)
+		}
+	} else if kind == "bridge" {
+		if _, err := e.Networks().Get(target); err != nil {
+			return "", fmt.Errorf("--network: %w", err)
+		}
+	}
 	unlock, err := e.Store.Lock("containers")
 	if err != nil {
 		return "", err
@@ -128,16 +148,27 @@ func (e *Engine) CreateContainer(ctx context.Context, o CreateOptions) (string, 
 			o.Host.Mounts[i].Source = v.Name
 		}
 	}
-	rec := ContainerRecord{ID: id, Name: strings.TrimPrefix(o.Name, "/"), Created: time.Now().UTC(), Image: o.Image,
-		ImageID: im.ID, Layers: im.ChainIDs(), Config: cfg, Host: o.Host}
-	if err := monitor.WriteState(dir, monitor.State{Status: monitor.Created}); err != nil {
+	nets, err := e.allocateNetworks(id, &o.Host, o.Aliases)
+	if err != nil {
 		os.RemoveAll(dir)
+		return "", err
+	}
+	rec := ContainerRecord{ID: id, Name: strings.TrimPrefix(o.Name, "/"), Created: time.Now().UTC(), Image: o.Image,
+		ImageID: im.ID, Layers: im.ChainIDs(), Config: cfg, Host: o.Host, Networks: nets}
+	undo := func() {
+		for name := range nets {
+			e.Networks().Release(name, id)
+		}
+		os.RemoveAll(dir)
+	}
+	if err := monitor.WriteState(dir, monitor.State{Status: monitor.Created}); err != nil {
+		undo()
 		return "", err
 	}
 	// The record goes last: a container without one is invisible and
 	// is cleaned up as a leftover.
 	if err := e.writeRecord(rec); err != nil {
-		os.RemoveAll(dir)
+		undo()
 		return "", err
 	}
 	e.publish(events.Event{Type: events.Container, Action: "create", ID: id, Name: rec.Name})

@@ -153,6 +153,7 @@ func (e *Engine) RemoveContainer(ctx context.Context, ref string, force, volumes
 	if err := e.removeDir(ci.Record.ID); err != nil {
 		return err
 	}
+	e.releaseNetworks(ci)
 	if volumes {
 		for _, m := range ci.Record.Host.Mounts {
 			if v, err := e.Volume(m.Source); m.Type == "volume" && err == nil && v.Anonymous {

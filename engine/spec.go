@@ -48,6 +48,19 @@ func (e *Engine) monitorOptions(ci ContainerInfo) (monitor.Options, error) {
 	}
 	o := monitor.Options{Dir: dir, Config: cfg, Resources: res, CgroupName: "berth/" + r.ID,
 		TTY: r.Config.Tty, OpenStdin: r.Config.OpenStdin, Restart: h.RestartPolicy}
+	switch kind, target := netMode(h.NetworkMode); kind {
+	case "bridge":
+		o.Prestart = e.prestart(ci)
+	case "container":
+		other, err := e.Container(target)
+		if err != nil {
+			return monitor.Options{}, err
+		}
+		if !running(other.State) || other.State.Pid == 0 {
+			return monitor.Options{}, fmt.Errorf("--network container:%s: that container is not running", target)
+		}
+		cfg.JoinNetNS = fmt.Sprintf("/proc/%d/ns/net", other.State.Pid)
+	}
 	if hc := r.Config.Healthcheck; hc != nil {
 		o.Health = &monitor.HealthConfig{Test: hc.Test, Interval: hc.Interval, Timeout: hc.Timeout,
 			StartPeriod: hc.StartPeriod, Retries: hc.Retries, Env: spec.Process.Env}
@@ -101,7 +114,7 @@ func (e *Engine) spec(ci ContainerInfo, dir string) (*specs.Spec, error) {
 	if seccompOn {
 		linux.Seccomp = runtime.DefaultSeccomp(caps)
 	}
-	if h.NetworkMode == "host" {
+	if kind, _ := netMode(h.NetworkMode); kind == "host" || kind == "container" {
 		linux.Namespaces = slices.DeleteFunc(linux.Namespaces, func(n specs.LinuxNamespace) bool { return n.Type == specs.NetworkNamespace })
 	}
 	mounts := runtime.DefaultMounts()
@@ -112,7 +125,7 @@ func (e *Engine) spec(ci ContainerInfo, dir string) (*specs.Spec, error) {
 			}
 		}
 	}
-	etc, err := writeEtcFiles(dir, hostname, h.NetworkMode)
+	etc, err := writeEtcFiles(dir, hostname, h.NetworkMode, e.hostsFile(r, hostname, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -199,8 +212,12 @@ func (e *Engine) mountSpec(m MountSpec) (specs.Mount, error) {
 // writeEtcFiles makes the container's /etc/hostname, /etc/hosts and
 // /etc/resolv.conf (the host's, minus loopback resolvers a separate network
 // namespace cannot reach).
-func writeEtcFiles(dir, hostname, network string) ([]specs.Mount, error) {
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n"
+func writeEtcFiles(dir, hostname, network, hosts string) ([]specs.Mount, error) {
+	if network == "host" {
+		if b, err := os.ReadFile("/etc/hosts"); err == nil {
+			hosts = string(b)
+		}
+	}
 	resolv := "nameserver 8.8.8.8\n"
 	if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
 		var keep []string

@@ -48,6 +48,7 @@ func (e *Engine) RunContainer(ctx context.Context, ref string, local *monitor.Lo
 	e.publish(events.Event{Type: events.Container, Action: "die", ID: ci.Record.ID, Name: ci.Record.Name})
 	if ci.Record.Host.AutoRemove {
 		e.removeDir(ci.Record.ID)
+		e.releaseNetworks(ci)
 	}
 	return code, err
 }

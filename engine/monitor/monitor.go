@@ -47,6 +47,10 @@ type Options struct {
 	// Health, when set, runs the image's health check while the
 	// container runs.
 	Health *HealthConfig
+	// Prestart wires what must exist before the process runs (networking)
+	// for the init pid; it returns the published ports and a cleanup run
+	// after the container exits.
+	Prestart func(initPid int) (ports []string, cleanup func(), err error)
 }
 
 // Run starts the container, supervises it through restarts, and returns
@@ -204,7 +208,21 @@ func (o Options) runOnce(layout cgroups.Layout, logw *logWriter, h *hub, stdin *
 			closeAfterStart = append(closeAfterStart, devnull)
 		}
 	}
+	var ports []string
+	cleanup := func() {}
+	if o.Prestart != nil {
+		o.Config.BeforeStart = func(pid int) error {
+			var err error
+			var cl func()
+			ports, cl, err = o.Prestart(pid)
+			if cl != nil {
+				cleanup = cl
+			}
+			return err
+		}
+	}
 	c, err := runtime.Start(o.Config, stdio, cg)
+	defer func() { cleanup() }()
 	for _, f := range closeAfterStart {
 		f.Close()
 	}
@@ -222,7 +240,7 @@ func (o Options) runOnce(layout cgroups.Layout, logw *logWriter, h *hub, stdin *
 	pidStart, _ := StartTime(c.InitPid)
 	_, err = UpdateState(o.Dir, func(st *State) {
 		*st = State{Status: Running, Pid: c.InitPid, PidStart: pidStart, MonitorPid: os.Getpid(),
-			StartedAt: time.Now().UTC(), RestartCount: restarts, CgroupPaths: cg.Paths(), Health: st.Health}
+			StartedAt: time.Now().UTC(), RestartCount: restarts, CgroupPaths: cg.Paths(), Health: st.Health, Ports: ports}
 	})
 	if err != nil {
 		c.Signal(syscall.SIGKILL)
@@ -267,7 +285,7 @@ func (o Options) runOnce(layout cgroups.Layout, logw *logWriter, h *hub, stdin *
 	}
 	_, err = UpdateState(o.Dir, func(st *State) {
 		st.Status, st.ExitCode, st.OOMKilled, st.FinishedAt, st.Pid = Exited, code, oom, time.Now().UTC(), 0
-		st.CgroupPaths, st.Error = nil, ""
+		st.CgroupPaths, st.Error, st.Ports = nil, "", nil
 	})
 	if err != nil {
 		return code, err

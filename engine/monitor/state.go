@@ -39,6 +39,7 @@ type State struct {
 	FinishedAt   time.Time
 	RestartCount int
 	CgroupPaths  map[string]string `json:",omitempty"`
+	Ports        []string          `json:",omitempty"` // published: 0.0.0.0:8080->80/tcp
 	Health       *Health           `json:",omitempty"`
 	// StopRequested marks a stop by the user, which the restart policy
 	// must not undo.

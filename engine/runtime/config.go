@@ -22,6 +22,12 @@ type Config struct {
 	// Detached: the init outlives the process that started it (OCI create
 	// exits at once); otherwise it dies with its parent, the monitor.
 	Detached bool
+	// JoinNetNS is a network namespace (/proc/PID/ns/net) the container's
+	// processes join instead of having their own (--network container:X).
+	JoinNetNS string `json:",omitempty"`
+	// BeforeStart runs in the parent once the init's namespaces exist and
+	// before the container's process starts: networking is wired there.
+	BeforeStart func(initPid int) error `json:"-"`
 }
 
 // OverlayMount mirrors snapshot.Overlay without importing it into init.

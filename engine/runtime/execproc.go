@@ -18,8 +18,9 @@ import (
 
 // execConfig is what the init sends `berth __exec`.
 type execConfig struct {
-	Process *specs.Process
-	Linux   *specs.Linux
+	Process   *specs.Process
+	Linux     *specs.Linux
+	JoinNetNS bool // fd 5 is a network namespace to join
 }
 
 // ExecMain is `berth __exec`: inside the container, become the process the
@@ -42,6 +43,12 @@ func ExecMain() {
 		fail(125, fmt.Errorf("exec: read config: %v", err))
 	}
 	unix.Close(3)
+	if cfg.JoinNetNS {
+		if err := unix.Setns(5, unix.CLONE_NEWNET); err != nil {
+			fail(125, fmt.Errorf("exec: join network namespace: %w", err))
+		}
+		unix.Close(5)
+	}
 	p := cfg.Process
 	if err := resolveProcessUser(p); err != nil {
 		fail(125, err)

@@ -42,6 +42,15 @@ func InitMain() {
 	if err := setupRootfs(cfg, terminal); err != nil {
 		fail(125, fmt.Errorf("init: %w", err))
 	}
+	if cfg.JoinNetNS != "" {
+		// Opened while the host's /proc is still in view; every container
+		// process setns-es into it in __exec.
+		f, err := os.Open(cfg.JoinNetNS)
+		if err != nil {
+			fail(125, fmt.Errorf("init: join network namespace: %w", err))
+		}
+		joinNetNS = f
+	}
 	var ln *net.UnixListener
 	if cfg.ExecSocket != "" {
 		// Bound before pivot_root, at its host path: host tools reach it
@@ -128,6 +137,9 @@ func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 	return false
 }
 
+// joinNetNS is the network namespace container processes join, if any.
+var joinNetNS *os.File
+
 // exitCode is the shell's convention: a signal n is 128+n.
 func exitCode(ws syscall.WaitStatus) int {
 	if ws.Signaled() {
@@ -172,8 +184,12 @@ func (r *reaper) spawn(p *specs.Process, spec *specs.Spec, stdio [3]*os.File, on
 	if err != nil {
 		return 0, 125, err
 	}
+	files := []*os.File{stdio[0], stdio[1], stdio[2], cfgR, errW}
+	if joinNetNS != nil {
+		files = append(files, joinNetNS)
+	}
 	attr := &os.ProcAttr{
-		Files: []*os.File{stdio[0], stdio[1], stdio[2], cfgR, errW},
+		Files: files,
 		Env:   helperEnv,
 		Sys:   &syscall.SysProcAttr{},
 	}
@@ -195,7 +211,7 @@ func (r *reaper) spawn(p *specs.Process, spec *specs.Spec, stdio [3]*os.File, on
 		errR.Close()
 		return 0, 125, fmt.Errorf("start process: %w", err)
 	}
-	json.NewEncoder(cfgW).Encode(execConfig{Process: p, Linux: spec.Linux})
+	json.NewEncoder(cfgW).Encode(execConfig{Process: p, Linux: spec.Linux, JoinNetNS: joinNetNS != nil})
 	cfgW.Close()
 	// __exec writes here only if it fails before exec; on success the
 	// close-on-exec pipe just closes.

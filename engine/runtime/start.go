@@ -132,6 +132,11 @@ func Start(cfg *Config, stdio Stdio, cg cgroups.Cgroup) (*Container, error) {
 			return abort(125, err)
 		}
 	}
+	if cfg.BeforeStart != nil {
+		if err := cfg.BeforeStart(c.InitPid); err != nil {
+			return abort(125, err)
+		}
+	}
 	if err := json.NewEncoder(parent).Encode(syncMsg{Type: "config", Config: cfg}); err != nil {
 		return abort(125, fmt.Errorf("start: send config: %w", err))
 	}
