@@ -78,9 +78,10 @@ func containerRows(bin, w string) []row {
 	}
 	return []row{
 		{
-			name:  "run --rm busybox true",
+			name:  "run --rm --network none busybox true",
 			setup: setup,
-			berth: []string{bin, "--root", root, "run", "--rm", "busybox", "true"},
+			// --network none on both sides: the same work as podman's.
+			berth: []string{bin, "--root", root, "run", "--rm", "--network", "none", "busybox", "true"},
 			peers: map[string][]string{
 				"podman run --rm": append(append([]string{"env", "CONTAINERS_CONF=" + conf}, podman...), "run", "--rm", "--network", "none", "busybox", "true"),
 				"runc run":        ociRun("runc"),

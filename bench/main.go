@@ -29,10 +29,11 @@ var (
 // row is one benchmark line: the same work done by berth and by a peer.
 type row struct {
 	name     string
-	setup    func() error // once, untimed
-	reset    func() error // before every timed run, untimed
-	teardown func()       // once, after the row
-	berth    []string     // command timed for berth
+	setup    func() error             // once, untimed
+	reset    func() error             // before every timed run, untimed
+	teardown func()                   // once, after the row
+	subst    func() map[string]string // placeholders filled in after setup
+	berth    []string                 // command timed for berth
 	peers    map[string][]string
 }
 
@@ -56,6 +57,7 @@ func main() {
 	rows := layerRows(bin, w, *sizeMB)
 	if os.Geteuid() == 0 {
 		rows = append(rows, containerRows(bin, w)...)
+		rows = append(rows, networkRows(bin, w)...)
 		rows = append(rows, registryRows(bin, w)...)
 	} else {
 		fmt.Fprintln(os.Stderr, "bench: container rows need root; skipped")
@@ -78,6 +80,22 @@ func runRow(tw *tabwriter.Writer, r row) error {
 	if r.setup != nil {
 		if err := r.setup(); err != nil {
 			return err
+		}
+	}
+	if r.subst != nil {
+		subst := r.subst()
+		fill := func(cmd []string) []string {
+			out := append([]string(nil), cmd...)
+			for i := range out {
+				for k, v := range subst {
+					out[i] = strings.ReplaceAll(out[i], k, v)
+				}
+			}
+			return out
+		}
+		r.berth = fill(r.berth)
+		for k, v := range r.peers {
+			r.peers[k] = fill(v)
 		}
 	}
 	bt, err := median(r.berth, r.reset)

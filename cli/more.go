@@ -38,7 +38,7 @@ func topCmd(a *app) *cobra.Command {
 }
 
 type statsRow struct {
-	Container, Name, CPUPerc, MemUsage, MemPerc, BlockIO, PIDs string
+	Container, Name, CPUPerc, MemUsage, MemPerc, NetIO, BlockIO, PIDs string
 }
 
 func statsCmd(a *app) *cobra.Command {
@@ -87,16 +87,20 @@ func statsCmd(a *app) *cobra.Command {
 						mem = humanSize(int64(s.Memory.WorkingSet)) + " / " + humanSize(int64(limit))
 						memPct = fmt.Sprintf("%.2f%%", float64(s.Memory.WorkingSet)/float64(limit)*100)
 					}
+					netio := "n/a"
+					if rx, tx, _, _, err := e.NetStats(cmd.Context(), n); err == nil {
+						netio = humanSize(int64(rx)) + " / " + humanSize(int64(tx))
+					}
 					pids := "n/a"
 					if !contains(s.Missing, "pids") {
 						pids = fmt.Sprint(s.Pids.Current)
 					}
 					rows = append(rows, statsRow{Container: ci.Record.ID[:12], Name: ci.Record.Name, CPUPerc: cpu,
-						MemUsage: mem, MemPerc: memPct, BlockIO: humanSize(int64(s.IO.ReadBytes)) + " / " + humanSize(int64(s.IO.WriteBytes)), PIDs: pids})
+						MemUsage: mem, MemPerc: memPct, NetIO: netio, BlockIO: humanSize(int64(s.IO.ReadBytes)) + " / " + humanSize(int64(s.IO.WriteBytes)), PIDs: pids})
 				}
 				return rows
 			}
-			table := "{{.Container}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.BlockIO}}\t{{.PIDs}}"
+			table := "{{.Container}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
 			// CPU % needs two samples a second apart, as docker takes.
 			sample()
 			for {

@@ -158,3 +158,17 @@ func networkCmd(a *app) *cobra.Command {
 	c.AddCommand(create, ls, inspect, rm, connect, disconnect, prune)
 	return c
 }
+
+// networkTeardownCmd deletes the store's bridges: for tests and scripts
+// that throw a whole store away.
+func networkTeardownCmd(a *app) *cobra.Command {
+	return &cobra.Command{Use: "__teardown-networks", Hidden: true, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine()
+			if err != nil {
+				return err
+			}
+			e.Networks().Teardown()
+			return nil
+		}}
+}

@@ -24,7 +24,7 @@ func (psRow) headers() map[string]string {
 
 func (statsRow) headers() map[string]string {
 	return map[string]string{"Container": "CONTAINER ID", "CPUPerc": "CPU %", "MemUsage": "MEM USAGE / LIMIT",
-		"MemPerc": "MEM %", "BlockIO": "BLOCK I/O"}
+		"MemPerc": "MEM %", "NetIO": "NET I/O", "BlockIO": "BLOCK I/O"}
 }
 
 // statusText is docker's STATUS column: "Up 3 minutes (healthy)",
@@ -115,7 +115,8 @@ func psCmd(a *app) *cobra.Command {
 				}
 				rows = append(rows, psRow{ID: id, Image: image.FamiliarRef(r.Image), Command: command,
 					CreatedAt: r.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"), RunningFor: since(r.Created, now),
-					Status: statusText(s, now), Names: r.Name, State: s.Status, Labels: strings.Join(labels, ",")})
+					Status: statusText(s, now), Names: r.Name, State: s.Status, Labels: strings.Join(labels, ","),
+					Ports: strings.Join(s.Ports, ", ")})
 			}
 			if quiet {
 				return nil

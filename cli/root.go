@@ -90,7 +90,7 @@ func NewRoot(tui func(ctx context.Context, e *engine.Engine) error) (*cobra.Comm
 	}
 	img, sys := imageCmd(a), systemCmd(a)
 	img.GroupID, sys.GroupID = "images", "system"
-	root.AddCommand(img, sys, versionCmd(a), layerToolCmd(a), monitorCmd(a), ociCmd(a))
+	root.AddCommand(img, sys, versionCmd(a), layerToolCmd(a), monitorCmd(a), ociCmd(a), networkTeardownCmd(a))
 	return root, a
 }
 

@@ -194,5 +194,7 @@ func (e *Engine) writeRecord(r ContainerRecord) error {
 	if err != nil {
 		return err
 	}
-	return store.WriteFileAtomic(filepath.Join(e.containerDir(r.ID), ContainerRecordFile), b, 0o600)
+	// Replaced atomically but not fsynced: a kill -9 cannot tear it, and a
+	// container does not outlive a power loss anyway.
+	return store.ReplaceFile(filepath.Join(e.containerDir(r.ID), ContainerRecordFile), b, 0o600)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"berth/engine/cgroups"
+	"berth/engine/network"
 )
 
 // ContainerStats samples a running container's cgroup.
@@ -64,4 +65,17 @@ func (e *Engine) Top(ctx context.Context, ref string) ([]Process, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// NetStats is a running container's network counters (rx/tx bytes and
+// packets over all its interfaces but lo).
+func (e *Engine) NetStats(ctx context.Context, ref string) (rxB, txB, rxP, txP uint64, err error) {
+	ci, err := e.Container(ref)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	if !running(ci.State) || ci.State.Pid == 0 {
+		return 0, 0, 0, 0, fmt.Errorf("container %s is not running", ci.Record.Name)
+	}
+	return network.Stats(ci.State.Pid)
 }

@@ -44,6 +44,7 @@ func (e *env) cleanup() {
 	if len(ids) > 0 {
 		e.run("", append([]string{"rm", "-f"}, ids...)...)
 	}
+	e.run("", "__teardown-networks")
 }
 
 type res struct {

@@ -13,7 +13,9 @@ import (
 
 // A fresh store for the same test: "an empty store".
 func (e *env) fresh(t *testing.T) *env {
-	return &env{t: t, bin: e.bin, root: t.TempDir()}
+	f := &env{t: t, bin: e.bin, root: t.TempDir()}
+	t.Cleanup(f.cleanup)
+	return f
 }
 
 func TestPushPullRoundTrip(t *testing.T) {

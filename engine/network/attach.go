@@ -27,7 +27,14 @@ func hostMTU() int {
 // it is not there.
 func EnsureBridge(n *Network) (netlink.Link, error) {
 	if l, err := netlink.LinkByName(n.Bridge); err == nil {
-		return l, nil
+		// It must be this network's bridge, not a namesake with another subnet.
+		addrs, _ := netlink.AddrList(l, netlink.FAMILY_V4)
+		for _, a := range addrs {
+			if a.IP.String() == n.Gateway {
+				return l, nil
+			}
+		}
+		return nil, fmt.Errorf("network %s: bridge %s exists without address %s: it belongs to something else", n.Name, n.Bridge, n.Gateway)
 	}
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: n.Bridge, MTU: hostMTU()}}
 	if err := netlink.LinkAdd(br); err != nil {

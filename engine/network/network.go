@@ -1,6 +1,8 @@
 package network
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,8 +114,18 @@ func (m *Manager) createDefault() (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := newNetwork(DefaultName, "berth0", subnet, nil)
+	n := newNetwork(DefaultName, m.defaultBridge(), subnet, nil)
 	return n, m.save(n)
+}
+
+// defaultBridge is berth0 for the system store; another store (a user's,
+// a test's) gets its own, so two stores never share a bridge.
+func (m *Manager) defaultBridge() string {
+	if m.s.Root() == "/var/lib/berth" {
+		return "berth0"
+	}
+	sum := sha256.Sum256([]byte(m.s.Root()))
+	return "berth-" + hex.EncodeToString(sum[:])[:8]
 }
 
 func newNetwork(name, bridge string, subnet *net.IPNet, labels map[string]string) *Network {
@@ -200,6 +212,21 @@ func (m *Manager) Remove(name string) error {
 		netlink.LinkDel(l)
 	}
 	return os.Remove(m.path(name))
+}
+
+// Teardown deletes the bridges of every network of this store (the store
+// itself is going away: a test's temp root, `berth system reset`).
+func (m *Manager) Teardown() {
+	files, _ := filepath.Glob(m.s.Path("networks", "*.json"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		var n Network
+		if json.Unmarshal(b, &n) == nil {
+			if l, err := netlink.LinkByName(n.Bridge); err == nil {
+				netlink.LinkDel(l)
+			}
+		}
+	}
 }
 
 // freeSubnet picks the first /24 in 198.18.0.0/15 that neither the host's
