@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"berth/config"
 	"berth/engine"
 )
 
@@ -29,10 +30,16 @@ type app struct {
 
 func (a *app) engine() (*engine.Engine, error) {
 	if a.eng == nil {
+		cfg, err := config.Load(config.Path())
+		if err != nil {
+			return nil, err
+		}
 		e, err := engine.Open(a.root)
 		if err != nil {
 			return nil, err
 		}
+		e.RegistryOpts.Insecure = cfg.Registries.Insecure
+		e.RegistryOpts.Mirrors = cfg.Registries.Mirrors
 		a.eng = e
 	}
 	return a.eng, nil

@@ -93,14 +93,31 @@ func (e *Engine) Pull(ctx context.Context, name string, o PullOptions) ([]digest
 	return ids, nil
 }
 
-func (e *Engine) pullOne(ctx context.Context, ref image.Ref, plat ocispec.Platform) (digest.Digest, error) {
+func (e *Engine) pullOne(ctx context.Context, ref image.Ref, plat ocispec.Platform) (id digest.Digest, err error) {
 	c := e.Registry()
-	repo := registry.RepoOf(ref)
 	reference := ref.Tag()
 	if d := ref.Digest(); d != "" {
 		reference = d.String()
 	}
-	mb, desc, err := c.Manifest(ctx, repo, reference)
+	// Docker Hub images come from the configured mirrors first, in order,
+	// then from Docker Hub itself; whichever answers serves the blobs too.
+	repos := []registry.Repo{registry.RepoOf(ref)}
+	if ref.Domain() == "docker.io" && len(e.RegistryOpts.Mirrors) > 0 {
+		var mirrors []registry.Repo
+		for _, m := range e.RegistryOpts.Mirrors {
+			mirrors = append(mirrors, registry.Repo{Host: strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(m, "https://"), "http://"), "/"), Path: ref.Path()})
+		}
+		repos = append(mirrors, repos...)
+	}
+	var repo registry.Repo
+	var mb []byte
+	var desc ocispec.Descriptor
+	for _, r := range repos {
+		repo = r
+		if mb, desc, err = c.Manifest(ctx, r, reference); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return "", err
 	}

@@ -141,3 +141,24 @@ func podmanFor(t *testing.T) func(args ...string) string {
 		return string(out)
 	}
 }
+
+// docker.io images come from a configured mirror (Docker Hub itself is not
+// reachable here, which proves the mirror served them).
+func TestDockerHubMirror(t *testing.T) {
+	e := newEnv(t)
+	reg := startRegistry(t, "")
+	e.ok("tag", "busybox", reg.addr+"/library/busybox:latest")
+	e.ok("push", reg.addr+"/library/busybox:latest")
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("registries:\n  mirrors:\n    - "+reg.addr+"\n"), 0o644)
+	t.Setenv("BERTH_CONFIG", cfg)
+	f := e.fresh(t)
+	f.ok("pull", "-q", "busybox")
+	if out := f.ok("images", "--format", "{{.Repository}}:{{.Tag}}"); out != "busybox:latest\n" {
+		t.Fatalf("images after a mirrored pull: %q", out)
+	}
+	os.WriteFile(cfg, []byte("registries:\n  mirrorz: []\n"), 0o644)
+	if r := f.run("", "images"); r.code == 0 || !strings.Contains(r.err, "mirrorz") {
+		t.Fatalf("a bad config key must be named: %d %q", r.code, r.err)
+	}
+}
