@@ -51,6 +51,13 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(*workDir)
+	// Stores made here own bridges; they go with the stores.
+	defer func() {
+		roots, _ := filepath.Glob(filepath.Join(*workDir, "berth*root"))
+		for _, r := range roots {
+			exec.Command(bin, "--root", r, "__teardown-networks").Run()
+		}
+	}()
 	w, _ := filepath.Abs(*workDir)
 	tw := tabwriter.NewWriter(os.Stdout, 8, 1, 2, ' ', 0)
 	fmt.Fprintln(tw, "operation\tberth\tpeer\tpeer time\tratio")

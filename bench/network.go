@@ -17,7 +17,7 @@ func networkRows(bin, w string) []row {
 	var port string
 	setup := func() error {
 		c := exec.Command(bin, "--root", root, "run", "-d", "--name", "sink", "-p", "127.0.0.1::5001", "busybox",
-			"sh", "-c", "while true; do nc -l -p 5001 >/dev/null; done")
+			"nc", "-ll", "-p", "5001", "-e", "sh", "-c", "cat >/dev/null")
 		if out, err := c.CombinedOutput(); err != nil {
 			return fmt.Errorf("sink: %v %s", err, out)
 		}

@@ -44,6 +44,7 @@ func (e *env) cleanup() {
 	if len(ids) > 0 {
 		e.run("", append([]string{"rm", "-f"}, ids...)...)
 	}
+	e.run("", "network", "prune", "-f")
 	e.run("", "__teardown-networks")
 }
 

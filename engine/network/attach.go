@@ -36,6 +36,17 @@ func EnsureBridge(n *Network) (netlink.Link, error) {
 		}
 		return nil, fmt.Errorf("network %s: bridge %s exists without address %s: it belongs to something else", n.Name, n.Bridge, n.Gateway)
 	}
+	_, sn, _ := net.ParseCIDR(n.Subnet)
+	routes, _ := netlink.RouteList(nil, netlink.FAMILY_V4)
+	for _, r := range routes {
+		if r.Dst != nil && r.Dst.String() == sn.String() {
+			dev := "another interface"
+			if l, err := netlink.LinkByIndex(r.LinkIndex); err == nil {
+				dev = l.Attrs().Name
+			}
+			return nil, fmt.Errorf("network %s: subnet %s is already routed to %s (another berth store?)", n.Name, n.Subnet, dev)
+		}
+	}
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: n.Bridge, MTU: hostMTU()}}
 	if err := netlink.LinkAdd(br); err != nil {
 		if l, err2 := netlink.LinkByName(n.Bridge); err2 == nil {
@@ -43,7 +54,6 @@ func EnsureBridge(n *Network) (netlink.Link, error) {
 		}
 		return nil, fmt.Errorf("network %s: create bridge %s: %w", n.Name, n.Bridge, err)
 	}
-	_, sn, _ := net.ParseCIDR(n.Subnet)
 	addr := &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP(n.Gateway).To4(), Mask: sn.Mask}}
 	if err := netlink.AddrAdd(br, addr); err != nil {
 		netlink.LinkDel(br)
