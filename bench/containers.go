@@ -31,7 +31,8 @@ func containerRows(bin, w string) []row {
 		return nil
 	}
 	ready := false
-	setup := func() error {
+	var setup func() error
+	setup = func() error {
 		if ready {
 			return nil
 		}
@@ -76,6 +77,7 @@ func containerRows(bin, w string) []row {
 		}
 		return []string{"sh", "-c", tool + " run -b " + bundle + " $(mktemp -u XXXXXXXX)"}
 	}
+	storeSetup = setup
 	return []row{
 		{
 			name:  "run --rm --network none busybox true",
@@ -122,3 +124,6 @@ func containerRows(bin, w string) []row {
 		},
 	}
 }
+
+// storeSetup prepares the store the container rows share (busybox loaded).
+var storeSetup func() error

@@ -16,6 +16,9 @@ func networkRows(bin, w string) []row {
 	var ip string
 	var port string
 	setup := func() error {
+		if err := storeSetup(); err != nil {
+			return err
+		}
 		c := exec.Command(bin, "--root", root, "run", "-d", "--name", "sink", "-p", "127.0.0.1::5001", "busybox",
 			"nc", "-ll", "-p", "5001", "-e", "sh", "-c", "cat >/dev/null")
 		if out, err := c.CombinedOutput(); err != nil {
@@ -44,6 +47,7 @@ func networkRows(bin, w string) []row {
 		},
 		{
 			name:  "run --rm true: bridge vs none",
+			setup: func() error { return storeSetup() },
 			berth: []string{bin, "--root", root, "run", "--rm", "busybox", "true"},
 			peers: map[string][]string{"--network none": {bin, "--root", root, "run", "--rm", "--network", "none", "busybox", "true"}},
 		},
