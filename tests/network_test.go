@@ -36,7 +36,8 @@ func httpGet(t *testing.T, url string) string {
 func TestPublishedPorts(t *testing.T) {
 	e := newEnv(t)
 	port := freePort(t)
-	e.ok("run", "-d", "--name", "web", "-p", fmt.Sprintf("127.0.0.1:%d:80", port), "busybox", "httpd", "-f", "-p", "80", "-h", "/var/www")
+	// The issue's own command line.
+	e.ok("run", "-d", "--name", "web", "-p", fmt.Sprintf("127.0.0.1:%d:80", port), "busybox", "httpd", "-f", "-p", "80", "-h", "/www")
 	if got := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); got != "hello from berth\n" {
 		t.Fatalf("GET through the published port: %q", got)
 	}
@@ -54,6 +55,11 @@ func TestPublishedPorts(t *testing.T) {
 	ip := containerIP(t, e, "web2")
 	if got := httpGet(t, "http://"+ip+"/"); got != "hello from berth\n" {
 		t.Fatalf("GET to the container's address: %q", got)
+	}
+	// The address survives a restart.
+	e.ok("restart", "-t", "1", "web2")
+	if again := containerIP(t, e, "web2"); again != ip {
+		t.Fatalf("address changed across restart: %s -> %s", ip, again)
 	}
 	// A port already taken: one clear error naming it, nothing left.
 	before := len(e.containerDirs())
@@ -162,10 +168,8 @@ func TestNetworkCleanup(t *testing.T) {
 		}
 	}
 	b, _ := os.ReadFile(filepath.Join(e.root, "networks", "bridge.json"))
-	if strings.Contains(string(b), `"198.`) && strings.Contains(string(b), `": "`) {
-		if !strings.Contains(string(b), `"IPs": {}`) {
-			t.Fatalf("address pool not whole again: %s", b)
-		}
+	if !strings.Contains(string(b), `"IPs": {}`) {
+		t.Fatalf("address pool not whole again: %s", b)
 	}
 }
 
