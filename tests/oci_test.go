@@ -188,3 +188,38 @@ func TestRunFlags(t *testing.T) {
 		t.Fatalf("logs --until: %q", out)
 	}
 }
+
+// A user namespace when the spec asks for one: root inside is an
+// unprivileged uid outside.
+func TestOCIUserNamespace(t *testing.T) {
+	e := newEnv(t)
+	state := t.TempDir()
+	bundle := ociBundle(t, e, []string{"sh", "-c", "cat /proc/self/uid_map; id -u"}, false)
+	raw, _ := os.ReadFile(filepath.Join(bundle, "config.json"))
+	var spec map[string]any
+	json.Unmarshal(raw, &spec)
+	linux := spec["linux"].(map[string]any)
+	linux["namespaces"] = append(linux["namespaces"].([]any), map[string]any{"type": "user"})
+	linux["uidMappings"] = []map[string]int{{"containerID": 0, "hostID": 100000, "size": 65536}}
+	linux["gidMappings"] = []map[string]int{{"containerID": 0, "hostID": 100000, "size": 65536}}
+	raw, _ = json.Marshal(spec)
+	os.WriteFile(filepath.Join(bundle, "config.json"), raw, 0o644)
+	// The namespace's root is host uid 100000: it must reach the bundle.
+	for d := bundle; d != "/" && d != os.TempDir(); d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	c := e.cmd("oci", "--state-dir", state, "run", "--bundle", bundle, "u1")
+	f, _ := os.Create(out)
+	c.Stdout, c.Stderr = f, f
+	err := c.Run()
+	f.Close()
+	b, _ := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("oci run with a user namespace: %v\n%s", err, b)
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 4 || fields[0] != "0" || fields[1] != "100000" || fields[3] != "0" {
+		t.Fatalf("uid map / id inside: %q", b)
+	}
+}

@@ -119,6 +119,13 @@ func Create(o CreateOptions) error {
 		os.RemoveAll(d)
 		return err
 	}
+	if spec.Linux != nil && len(spec.Linux.UIDMappings) > 0 {
+		// The init runs as the namespace's root, an unprivileged host
+		// uid: it must own the directory its socket goes in.
+		if err := os.Chown(d, hostID(spec.Linux.UIDMappings), hostID(spec.Linux.GIDMappings)); err != nil {
+			return fail(err)
+		}
+	}
 	layout, err := cgroups.Detect()
 	if err != nil {
 		return fail(err)
@@ -306,4 +313,14 @@ func Wait(stateDir, id string) error {
 		time.Sleep(2 * time.Millisecond)
 	}
 	return nil
+}
+
+// hostID is the host id that id 0 in the container maps to.
+func hostID(maps []specs.LinuxIDMapping) int {
+	for _, m := range maps {
+		if m.ContainerID == 0 {
+			return int(m.HostID)
+		}
+	}
+	return 0
 }

@@ -67,7 +67,7 @@ func setupRootfs(cfg *Config, terminal bool) error {
 			return fmt.Errorf("mount %s on %s: %w", m.Source, m.Destination, err)
 		}
 	}
-	if err := createDevices(root, terminal); err != nil {
+	if err := createDevices(root, terminal, hasNamespace(cfg.Spec, specs.UserNamespace)); err != nil {
 		return err
 	}
 	return nil
@@ -163,10 +163,20 @@ func mountInto(root string, m specs.Mount) error {
 	return nil
 }
 
-func createDevices(root string, terminal bool) error {
+func createDevices(root string, terminal, userns bool) error {
 	for _, d := range standardDevices {
 		p := filepath.Join(root, d.path)
 		os.Remove(p)
+		if userns {
+			// No mknod in a user namespace: bind the host's node instead.
+			if f, err := os.Create(p); err == nil {
+				f.Close()
+			}
+			if err := unix.Mount(d.path, p, "", unix.MS_BIND, ""); err != nil {
+				return fmt.Errorf("bind %s: %w", d.path, err)
+			}
+			continue
+		}
 		if err := unix.Mknod(p, unix.S_IFCHR|0o666, int(unix.Mkdev(d.major, d.minor))); err != nil {
 			return fmt.Errorf("create %s: %w", d.path, err)
 		}

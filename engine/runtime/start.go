@@ -43,7 +43,7 @@ func (e *StartError) Unwrap() error { return e.Err }
 var nsFlags = map[specs.LinuxNamespaceType]uintptr{
 	specs.PIDNamespace: unix.CLONE_NEWPID, specs.NetworkNamespace: unix.CLONE_NEWNET,
 	specs.IPCNamespace: unix.CLONE_NEWIPC, specs.UTSNamespace: unix.CLONE_NEWUTS,
-	specs.MountNamespace: unix.CLONE_NEWNS,
+	specs.MountNamespace: unix.CLONE_NEWNS, specs.UserNamespace: unix.CLONE_NEWUSER,
 	// The cgroup namespace is made by the init itself, after the parent
 	// has put it in its cgroup, so the container sees that cgroup as "/".
 }
@@ -107,6 +107,23 @@ func Start(cfg *Config, stdio Stdio, cg cgroups.Cgroup) (*Container, error) {
 	cmd.ExtraFiles = []*os.File{child}
 	cmd.Env = helperEnv
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
+	if flags&unix.CLONE_NEWUSER != 0 {
+		// The kernel wants the maps written before the child does anything;
+		// Go writes them between clone and exec.
+		for _, m := range cfg.Spec.Linux.UIDMappings {
+			cmd.SysProcAttr.UidMappings = append(cmd.SysProcAttr.UidMappings, syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)})
+		}
+		for _, m := range cfg.Spec.Linux.GIDMappings {
+			cmd.SysProcAttr.GidMappings = append(cmd.SysProcAttr.GidMappings, syscall.SysProcIDMap{ContainerID: int(m.ContainerID), HostID: int(m.HostID), Size: int(m.Size)})
+		}
+		if len(cmd.SysProcAttr.UidMappings) == 0 || len(cmd.SysProcAttr.GidMappings) == 0 {
+			return nil, &StartError{Code: 125, Err: errors.New("start: a user namespace needs uidMappings and gidMappings")}
+		}
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+		// Become the namespace's root (a mapped uid) before exec, or the
+		// init runs as the unmapped host root: nobody, with no capabilities.
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+	}
 	if cfg.Detached {
 		cmd.SysProcAttr.Pdeathsig = 0
 		cmd.SysProcAttr.Setsid = true
