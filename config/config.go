@@ -18,6 +18,10 @@ import (
 // Config is the whole file.
 type Config struct {
 	Registries Registries `yaml:"registries"`
+	// Keys rebinds TUI actions: action name -> keys (see keymap).
+	Keys map[string][]string `yaml:"keys"`
+	// Theme is dark (default), light or high-contrast.
+	Theme string `yaml:"theme"`
 }
 
 // Registries configures registry access.

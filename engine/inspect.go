@@ -112,3 +112,6 @@ func (e *Engine) History(ctx context.Context, name string) ([]HistoryEntry, erro
 	}
 	return out, nil
 }
+
+// ID2 is the image ID as a digest (for short forms).
+func (i *ImageInspect) ID2() digest.Digest { return digest.Digest(i.ID) }

@@ -3,31 +3,100 @@
 // compare raw key strings themselves, so a user's remapping reaches them all.
 package keymap
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+)
 
 // KeyMap is the set of bindings.
 type KeyMap struct {
-	Up, Down, Top, Bottom key.Binding
-	Refresh, Help, Quit   key.Binding
+	NextTab, PrevTab                       key.Binding
+	Images, Containers, Volumes, Builds    key.Binding
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Open, Logs, Stats, Layers, Inspect     key.Binding
+	Run, Start, Stop, Remove, Restart      key.Binding
+	Filter, Refresh, Help, Quit, Back      key.Binding
+	Follow                                 key.Binding
 }
 
-// Default is berth's stock keymap (vim keys and arrows).
+// Default is berth's stock keymap (vim keys and arrows), as the issue lists.
 func Default() KeyMap {
+	b := func(help string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(strings.Join(keys, "/"), help))
+	}
 	return KeyMap{
-		Up:      key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k/↑", "up")),
-		Down:    key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/↓", "down")),
-		Top:     key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:  key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		Refresh: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
-		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		NextTab: b("next tab", "tab"), PrevTab: b("previous tab", "shift+tab"),
+		Images: b("images", "1"), Containers: b("containers", "2"), Volumes: b("volumes", "3"), Builds: b("builds", "4"),
+		Up: b("up", "k", "up"), Down: b("down", "j", "down"), Top: b("top", "g", "home"), Bottom: b("bottom", "G", "end"),
+		PageUp: b("page up", "ctrl+u", "pgup"), PageDown: b("page down", "ctrl+d", "pgdown"),
+		Open: b("open", "enter"), Logs: b("logs", "l"), Stats: b("stats", "t"), Layers: b("layers", "L"), Inspect: b("inspect", "i"),
+		Run: b("run image", "r"), Start: b("start", "s"), Stop: b("stop", "S"), Remove: b("remove", "x"), Restart: b("restart", "R"),
+		Filter: b("filter", "/"), Refresh: b("refresh", "ctrl+r"), Help: b("help", "?"), Quit: b("quit", "q", "ctrl+c"),
+		Back: b("back", "esc"), Follow: b("follow logs", "f"),
 	}
 }
 
+// bindings names each binding as the config file does.
+func (k *KeyMap) bindings() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"next_tab": &k.NextTab, "prev_tab": &k.PrevTab, "images": &k.Images, "containers": &k.Containers,
+		"volumes": &k.Volumes, "builds": &k.Builds, "up": &k.Up, "down": &k.Down, "top": &k.Top, "bottom": &k.Bottom,
+		"page_up": &k.PageUp, "page_down": &k.PageDown, "open": &k.Open, "logs": &k.Logs, "stats": &k.Stats,
+		"layers": &k.Layers, "inspect": &k.Inspect, "run": &k.Run, "start": &k.Start, "stop": &k.Stop,
+		"remove": &k.Remove, "restart": &k.Restart, "filter": &k.Filter, "refresh": &k.Refresh, "help": &k.Help,
+		"quit": &k.Quit, "back": &k.Back, "follow": &k.Follow,
+	}
+}
+
+// Apply rebinds actions from the config file's keys section (action ->
+// keys). An unknown action is an error naming it.
+func (k *KeyMap) Apply(overrides map[string][]string) error {
+	all := k.bindings()
+	names := make([]string, 0, len(overrides))
+	for n := range overrides {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b, ok := all[name]
+		if !ok {
+			return fmt.Errorf("keys.%s: unknown action (known: %s)", name, strings.Join(k.Actions(), ", "))
+		}
+		keys := overrides[name]
+		if len(keys) == 0 {
+			return fmt.Errorf("keys.%s: no keys given", name)
+		}
+		b.SetKeys(keys...)
+		b.SetHelp(strings.Join(keys, "/"), b.Help().Desc)
+	}
+	return nil
+}
+
+// Actions lists the action names the config file may rebind.
+func (k *KeyMap) Actions() []string {
+	var out []string
+	for n := range k.bindings() {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // ShortHelp lists the bindings for the status line.
-func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Help, k.Quit} }
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.NextTab, k.Open, k.Logs, k.Inspect, k.Help, k.Quit}
+}
 
 // FullHelp lists every binding for the help overlay.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Refresh, k.Help, k.Quit}}
+	return [][]key.Binding{
+		{k.NextTab, k.PrevTab, k.Images, k.Containers, k.Volumes, k.Builds},
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Open, k.Logs, k.Stats, k.Layers, k.Inspect, k.Follow},
+		{k.Run, k.Start, k.Stop, k.Restart, k.Remove},
+		{k.Filter, k.Refresh, k.Back, k.Help, k.Quit},
+	}
 }

@@ -1,6 +1,7 @@
 // Package tui is the bubbletea program berth opens with no arguments: the
 // root model owns focus, layout and routing, and turns every engine call into
-// a tea.Cmd so no keystroke ever waits on I/O.
+// a tea.Cmd so no keystroke ever waits on I/O. Store changes made by other
+// berth processes arrive through an inotify watcher, not a polling loop.
 //
 // It must never write to the store directly or print outside the program.
 package tui
@@ -8,16 +9,40 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
+	"berth/config"
 	"berth/engine"
 	"berth/keymap"
 	"berth/themes"
 	"berth/views"
+)
+
+type side int
+
+const (
+	imagesTab side = iota
+	containersTab
+	volumesTab
+	buildsTab
+)
+
+var sideNames = []string{"Images", "Containers", "Volumes", "Builds"}
+
+type detail int
+
+const (
+	inspectPane detail = iota
+	logsPane
+	statsPane
+	layersPane
 )
 
 // Model is the root model.
@@ -26,82 +51,510 @@ type Model struct {
 	keys          keymap.KeyMap
 	theme         themes.Theme
 	help          help.Model
-	images        views.Images
 	width, height int
+	side          side
+	tables        [4]*views.Table
+	detail        detail
+	text          views.Text
+	detailKey     string
+	ctrs          map[string]engine.ContainerInfo
+	hist          map[string]*history
+	status        string
 	err           error
 	showHelp      bool
+	confirm       *confirmation
+	filtering     bool
+	filter        textinput.Model
+	watch         *watcher
 	now           func() time.Time
 }
 
-// New builds the root model over an open engine.
-func New(e *engine.Engine) Model {
+type history struct {
+	cpu, mem, pids []float64
+	memLimit       float64
+}
+
+type confirmation struct {
+	question string
+	cmd      tea.Cmd
+}
+
+// New builds the root model over an open engine, with the user's keys and
+// theme from the config file.
+func New(e *engine.Engine) (Model, error) {
+	keys := keymap.Default()
+	theme := themes.FromEnv()
+	cfg, err := config.Load(config.Path())
+	if err != nil {
+		return Model{}, err
+	}
+	if err := keys.Apply(cfg.Keys); err != nil {
+		return Model{}, fmt.Errorf("%s: %w", config.Path(), err)
+	}
+	if cfg.Theme != "" {
+		if theme, err = themes.Named(cfg.Theme); err != nil {
+			return Model{}, fmt.Errorf("%s: %w", config.Path(), err)
+		}
+	}
 	h := help.New()
 	h.ShortSeparator = " | "
-	return Model{eng: e, keys: keymap.Default(), theme: themes.FromEnv(), help: h,
-		width: 80, height: 24, now: time.Now}
+	fi := textinput.New()
+	fi.Prompt = "/"
+	m := Model{eng: e, keys: keys, theme: theme, help: h, width: 80, height: 24, now: time.Now, filter: fi,
+		ctrs: map[string]engine.ContainerInfo{}, hist: map[string]*history{}}
+	m.tables[imagesTab] = &views.Table{Columns: []views.Column{{Title: "REPOSITORY"}, {Title: "TAG", Width: 10},
+		{Title: "IMAGE ID", Width: 12}, {Title: "CREATED", Width: 7}, {Title: "SIZE", Width: 8, Right: true}}}
+	m.tables[containersTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "IMAGE"},
+		{Title: "STATE", Width: 10}, {Title: "UP", Width: 5}, {Title: "CPU", Width: 6, Right: true}, {Title: "MEM", Width: 7, Right: true}}}
+	m.tables[volumesTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "CREATED", Width: 8}}}
+	m.tables[buildsTab] = &views.Table{Columns: []views.Column{{Title: "BUILD"}, {Title: "STATUS", Width: 10}}}
+	m.watch = newWatcher(e.Store.Root())
+	return m, nil
 }
 
-type imagesMsg struct {
-	items []engine.ImageSummary
-	err   error
+// Init loads everything and starts listening for store changes.
+func (m Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{loadAll(m.eng), tick()}
+	if m.watch != nil {
+		cmds = append(cmds, m.watch.wait)
+	}
+	return tea.Batch(cmds...)
 }
-
-func (m Model) loadImages() tea.Msg {
-	items, err := m.eng.Images(context.Background())
-	return imagesMsg{items, err}
-}
-
-// Init starts the first engine call.
-func (m Model) Init() tea.Cmd { return m.loadImages }
 
 // Update routes messages.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		return m, nil
+	case storeChangedMsg:
+		return m, tea.Batch(loadAll(m.eng), m.watch.wait, m.refreshDetail())
 	case imagesMsg:
-		m.images.Items, m.err = msg.items, msg.err
-		m.images.Move(0)
+		m.setErr(msg.err)
+		keys, rows := imageRows(msg.items, m.now())
+		m.tables[imagesTab].SetRows(keys, rows)
+		return m, m.detailIfNew()
+	case containersMsg:
+		m.setErr(msg.err)
+		m.ctrs = map[string]engine.ContainerInfo{}
+		for _, c := range msg.items {
+			m.ctrs[c.Record.ID] = c
+		}
+		m.refreshContainerRows()
+		return m, m.detailIfNew()
+	case volumesMsg:
+		m.setErr(msg.err)
+		var keys []string
+		var rows [][]string
+		for _, v := range msg.items {
+			keys = append(keys, v.Name)
+			rows = append(rows, []string{v.Name, ago(v.CreatedAt, m.now())})
+		}
+		m.tables[volumesTab].SetRows(keys, rows)
+		return m, nil
+	case detailMsg:
+		if msg.key != m.detailKey {
+			return m, nil // an answer for an item no longer selected
+		}
+		if msg.err != nil {
+			m.text.SetText("error", msg.err.Error())
+			return m, nil
+		}
+		m.text.SetText(msg.title, msg.text)
+		return m, nil
+	case statsMsg:
+		if msg.err == nil {
+			h := m.hist[msg.id]
+			if h == nil {
+				h = &history{}
+				m.hist[msg.id] = h
+			}
+			h.cpu = appendCap(h.cpu, msg.cpu)
+			h.mem = appendCap(h.mem, msg.mem)
+			h.pids = appendCap(h.pids, msg.pids)
+			h.memLimit = msg.memLimit
+			m.refreshContainerRows()
+		}
+		return m, nil
+	case tickMsg:
+		return m, tea.Batch(append(m.sampleRunning(), tick())...)
+	case actionMsg:
+		m.status = "$ " + msg.cli
+		m.setErr(msg.err)
+		return m, loadAll(m.eng)
+	case tea.MouseMsg:
+		return m.mouse(msg)
 	case tea.KeyMsg:
+		return m.key(msg)
+	}
+	return m, nil
+}
+
+func appendCap(s []float64, v float64) []float64 {
+	s = append(s, v)
+	if len(s) > 300 { // 5 minutes of 1 s samples
+		s = s[len(s)-300:]
+	}
+	return s
+}
+
+func (m *Model) setErr(err error) {
+	if err != nil {
+		m.err = err
+	}
+}
+
+func (m Model) sampleRunning() []tea.Cmd {
+	var cmds []tea.Cmd
+	for id, c := range m.ctrs {
+		if c.State.Status == "running" {
+			prev := cpuTotals[id]
+			cmds = append(cmds, sampleStats(m.eng, id, prev.ns, prev.at))
+		}
+	}
+	return cmds
+}
+
+func (m *Model) refreshContainerRows() {
+	var keys []string
+	var rows [][]string
+	now := m.now()
+	for _, ci := range sortedContainers(m.ctrs) {
+		r, s := ci.Record, ci.State
+		up, cpu, mem := "-", "-", "-"
+		state := s.Status
+		if s.Health != nil && s.Health.Status != "" && state == "running" {
+			state += "(" + s.Health.Status[:1] + ")"
+		}
+		if s.Status == "running" {
+			up = ago(s.StartedAt, now)
+			if h := m.hist[r.ID]; h != nil && len(h.cpu) > 0 {
+				cpu = fmt.Sprintf("%.1f%%", h.cpu[len(h.cpu)-1])
+				mem = humanSize(int64(h.mem[len(h.mem)-1]))
+			}
+		}
+		keys = append(keys, r.ID)
+		rows = append(rows, []string{r.Name, r.Image, state, up, cpu, mem})
+	}
+	m.tables[containersTab].SetRows(keys, rows)
+}
+
+func (m Model) selected() string { return m.tables[m.side].SelectedKey() }
+
+// detailIfNew loads the detail pane when the selection changed.
+func (m *Model) detailIfNew() tea.Cmd {
+	if m.selected() == m.detailKey {
+		return nil
+	}
+	return m.refreshDetail()
+}
+
+func (m *Model) refreshDetail() tea.Cmd {
+	id := m.selected()
+	m.detailKey = id
+	if id == "" {
+		m.text.SetText("", "")
+		return nil
+	}
+	switch m.side {
+	case imagesTab:
+		if m.detail == layersPane {
+			return layers(m.eng, id)
+		}
+		return inspectImage(m.eng, id)
+	case containersTab:
+		switch m.detail {
+		case logsPane:
+			return logs(m.eng, id)
+		case inspectPane:
+			return inspectContainer(m.eng, id)
+		}
+	case volumesTab:
+		return func() tea.Msg {
+			v, err := m.eng.Volume(id)
+			return detailMsg{key: id, title: "Volume " + id, text: fmt.Sprintf("Name: %s\nMountpoint: %s\nCreated: %s\n", v.Name, v.Mountpoint, v.CreatedAt), err: err}
+		}
+	}
+	return nil
+}
+
+func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.confirm != nil {
+		c := m.confirm
+		m.confirm = nil
+		if msg.String() == "y" || msg.String() == "Y" {
+			return m, c.cmd
+		}
+		m.status = "cancelled"
+		return m, nil
+	}
+	if m.filtering {
+		switch msg.Type {
+		case tea.KeyEnter, tea.KeyEsc:
+			m.filtering = false
+			m.filter.Blur()
+			if msg.Type == tea.KeyEsc {
+				m.filter.SetValue("")
+				m.tables[m.side].SetFilter("")
+			}
+			return m, m.refreshDetail()
+		}
+		var cmd tea.Cmd
+		m.filter, cmd = m.filter.Update(msg)
+		m.tables[m.side].SetFilter(m.filter.Value())
+		return m, cmd
+	}
+	k := m.keys
+	t := m.tables[m.side]
+	id := t.SelectedKey()
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.watch.close()
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = !m.showHelp
+	case key.Matches(msg, k.Back):
+		m.showHelp, m.err = false, nil
+	case key.Matches(msg, k.NextTab):
+		m.side = (m.side + 1) % 4
+		return m, m.switchTab()
+	case key.Matches(msg, k.PrevTab):
+		m.side = (m.side + 3) % 4
+		return m, m.switchTab()
+	case key.Matches(msg, k.Images):
+		m.side = imagesTab
+		return m, m.switchTab()
+	case key.Matches(msg, k.Containers):
+		m.side = containersTab
+		return m, m.switchTab()
+	case key.Matches(msg, k.Volumes):
+		m.side = volumesTab
+		return m, m.switchTab()
+	case key.Matches(msg, k.Builds):
+		m.side = buildsTab
+		return m, m.switchTab()
+	case key.Matches(msg, k.Up):
+		t.Move(-1)
+		return m, m.detailIfNew()
+	case key.Matches(msg, k.Down):
+		t.Move(1)
+		return m, m.detailIfNew()
+	case key.Matches(msg, k.Top):
+		t.Move(-t.Len())
+		return m, m.detailIfNew()
+	case key.Matches(msg, k.Bottom):
+		t.Move(t.Len())
+		return m, m.detailIfNew()
+	case key.Matches(msg, k.PageUp):
+		m.text.Scroll(-(m.height / 2))
+	case key.Matches(msg, k.PageDown):
+		m.text.Scroll(m.height / 2)
+	case key.Matches(msg, k.Follow):
+		m.text.Bottom()
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+		m.filter.SetValue(t.Filter())
+		return m, m.filter.Focus()
+	case key.Matches(msg, k.Refresh):
+		return m, tea.Batch(loadAll(m.eng), m.refreshDetail())
+	case key.Matches(msg, k.Logs) && m.side == containersTab:
+		m.detail, m.text.Follow = logsPane, true
+		return m, m.refreshDetail()
+	case key.Matches(msg, k.Inspect), key.Matches(msg, k.Open):
+		m.detail = inspectPane
+		if m.side == containersTab && key.Matches(msg, k.Open) {
+			m.detail, m.text.Follow = logsPane, true
+		}
+		return m, m.refreshDetail()
+	case key.Matches(msg, k.Stats) && m.side == containersTab:
+		m.detail = statsPane
+	case key.Matches(msg, k.Layers) && m.side == imagesTab:
+		m.detail = layersPane
+		return m, m.refreshDetail()
+	case id != "":
+		return m.act(msg, id)
+	}
+	return m, nil
+}
+
+func (m Model) switchTab() tea.Cmd {
+	if m.side == imagesTab && m.detail != layersPane {
+		m.detail = inspectPane
+	}
+	return m.refreshDetail()
+}
+
+// act runs the actions on the selected item; destructive ones ask first.
+func (m Model) act(msg tea.KeyMsg, id string) (tea.Model, tea.Cmd) {
+	k, e := m.keys, m.eng
+	name := id
+	if c, ok := m.ctrs[id]; ok {
+		name = c.Record.Name
+	}
+	switch m.side {
+	case imagesTab:
 		switch {
-		case key.Matches(msg, m.keys.Quit):
-			return m, tea.Quit
-		case key.Matches(msg, m.keys.Up):
-			m.images.Move(-1)
-		case key.Matches(msg, m.keys.Down):
-			m.images.Move(1)
-		case key.Matches(msg, m.keys.Top):
-			m.images.Move(-len(m.images.Items))
-		case key.Matches(msg, m.keys.Bottom):
-			m.images.Move(len(m.images.Items))
-		case key.Matches(msg, m.keys.Refresh):
-			return m, m.loadImages
-		case key.Matches(msg, m.keys.Help):
-			m.showHelp = !m.showHelp
+		case key.Matches(msg, k.Run):
+			return m, action("berth run -d "+engine.ShortID(digestOf(id)), func(ctx context.Context) error {
+				cid, err := e.CreateContainer(ctx, engine.CreateOptions{Image: id})
+				if err != nil {
+					return err
+				}
+				return e.StartDetached(ctx, cid)
+			})
+		case key.Matches(msg, k.Remove):
+			m.confirm = &confirmation{question: "Remove image " + engine.ShortID(digestOf(id)) + "?",
+				cmd: action("berth rmi "+engine.ShortID(digestOf(id)), func(ctx context.Context) error {
+					_, err := e.RemoveImage(ctx, id, false)
+					return err
+				})}
+		}
+	case containersTab:
+		switch {
+		case key.Matches(msg, k.Start):
+			return m, action("berth start "+name, func(ctx context.Context) error { return e.StartDetached(ctx, id) })
+		case key.Matches(msg, k.Stop):
+			return m, action("berth stop "+name, func(ctx context.Context) error { return e.Stop(ctx, id, nil) })
+		case key.Matches(msg, k.Restart):
+			return m, action("berth restart "+name, func(ctx context.Context) error {
+				if err := e.Stop(ctx, id, nil); err != nil {
+					return err
+				}
+				return e.StartDetached(ctx, id)
+			})
+		case key.Matches(msg, k.Remove):
+			m.confirm = &confirmation{question: "Remove container " + name + " (and stop it)?",
+				cmd: action("berth rm -f "+name, func(ctx context.Context) error { return e.RemoveContainer(ctx, id, true, false) })}
+		}
+	case volumesTab:
+		if key.Matches(msg, k.Remove) {
+			m.confirm = &confirmation{question: "Remove volume " + id + "?",
+				cmd: action("berth volume rm "+id, func(ctx context.Context) error { return e.RemoveVolume(id, false) })}
 		}
 	}
 	return m, nil
 }
 
+func (m Model) mouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		m.text.Scroll(-3)
+	case tea.MouseButtonWheelDown:
+		m.text.Scroll(3)
+	case tea.MouseButtonLeft:
+		if msg.Action != tea.MouseActionPress {
+			return m, nil
+		}
+		if msg.Y == 0 { // the tab bar
+			x := 7
+			for i, n := range sideNames {
+				w := len(n) + 4
+				if msg.X >= x && msg.X < x+w {
+					m.side = side(i)
+					return m, m.switchTab()
+				}
+				x += w
+			}
+			return m, nil
+		}
+		if msg.X < m.leftWidth() && msg.Y >= 2 {
+			t := m.tables[m.side]
+			t.Move(msg.Y - 2 - t.Cursor)
+			return m, m.detailIfNew()
+		}
+	}
+	return m, nil
+}
+
+func (m Model) leftWidth() int {
+	if m.width < 100 {
+		return m.width / 2
+	}
+	return m.width * 2 / 5
+}
+
 // View draws the screen.
 func (m Model) View() string {
-	title := m.theme.Title.Render(fmt.Sprintf("berth: %d images", len(m.images.Items)))
-	body := m.images.View(m.theme, m.width, m.height-3, m.now())
-	status := m.help.View(m.keys)
+	th := m.theme
+	var tabs []string
+	for i, n := range sideNames {
+		label := fmt.Sprintf("%d %s", i+1, n)
+		if side(i) == m.side {
+			tabs = append(tabs, th.TabActive.Render(label))
+		} else {
+			tabs = append(tabs, th.TabInactive.Render(label))
+		}
+	}
+	top := th.Title.Render("berth ") + strings.Join(tabs, " ")
+	bodyH := max(3, m.height-3)
+	var body string
 	if m.showHelp {
-		status = m.help.FullHelpView(m.keys.FullHelp())
+		body = lipgloss.NewStyle().Width(m.width).Height(bodyH).Render(m.help.FullHelpView(m.keys.FullHelp()))
+	} else {
+		lw := m.leftWidth()
+		empty := map[side]string{imagesTab: "no images: berth pull, load or import one",
+			containersTab: "no containers: select an image and press r", volumesTab: "no volumes",
+			buildsTab: "no builds: the Dockerfile builder has not landed yet"}[m.side]
+		left := m.tables[m.side].View(th, lw, bodyH, true, empty)
+		right := m.detailView(m.width-lw-1, bodyH)
+		sep := strings.TrimRight(strings.Repeat(th.Dim.Render("│")+"\n", bodyH), "\n")
+		body = lipgloss.JoinHorizontal(lipgloss.Top, left, sep, right)
 	}
-	if m.err != nil {
-		status = m.theme.Error.Render(m.err.Error())
+	status := m.help.ShortHelpView(m.keys.ShortHelp())
+	switch {
+	case m.confirm != nil:
+		status = th.Warn.Render(m.confirm.question + " [y/N]")
+	case m.filtering:
+		status = m.filter.View()
+	case m.err != nil:
+		status = th.Error.Render(oneLine(m.err.Error())) + th.Dim.Render("  (esc)")
+	case m.status != "":
+		status = th.Dim.Render(m.status) + "  " + status
 	}
-	return title + "\n" + body + "\n" + m.theme.Status.Render(status)
+	return top + "\n" + body + "\n" + fitLine(status, m.width)
+}
+
+func (m Model) detailView(w, h int) string {
+	if m.side == containersTab && m.detail == statsPane {
+		id := m.selected()
+		hst := m.hist[id]
+		if hst == nil || len(hst.cpu) == 0 {
+			return views.Stats(m.theme, "Stats", nil, w, h)
+		}
+		memNow := humanSize(int64(hst.mem[len(hst.mem)-1]))
+		if hst.memLimit > 0 {
+			memNow += "/" + humanSize(int64(hst.memLimit))
+		}
+		series := []views.Series{
+			{Name: "CPU %", Values: hst.cpu, Top: 100, Now: fmt.Sprintf("%.1f%%", hst.cpu[len(hst.cpu)-1])},
+			{Name: "MEM", Values: hst.mem, Top: hst.memLimit, Now: memNow},
+			{Name: "PIDS", Values: hst.pids, Now: fmt.Sprintf("%.0f", hst.pids[len(hst.pids)-1])},
+		}
+		return views.Stats(m.theme, "Stats (1 s samples, 5 min)", series, w, h)
+	}
+	return m.text.View(m.theme, w, h)
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+func fitLine(s string, w int) string {
+	if lipgloss.Width(s) > w {
+		return lipgloss.NewStyle().MaxWidth(w).Render(s)
+	}
+	return s
 }
 
 // Run opens the workstation and returns when the user quits. bubbletea
 // restores the terminal on exit and on a panic inside the program.
 func Run(ctx context.Context, e *engine.Engine) error {
-	p := tea.NewProgram(New(e), tea.WithAltScreen(), tea.WithContext(ctx))
-	_, err := p.Run()
+	m, err := New(e)
+	if err != nil {
+		return err
+	}
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
+	_, err = p.Run()
+	m.watch.close()
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("tui: %w", err)
 	}

@@ -1,0 +1,175 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"berth/engine"
+	"berth/engine/image"
+	"berth/engine/monitor"
+)
+
+// Every engine call runs as a tea.Cmd and comes back as one of these.
+type (
+	imagesMsg struct {
+		items []engine.ImageSummary
+		err   error
+	}
+	containersMsg struct {
+		items []engine.ContainerInfo
+		err   error
+	}
+	volumesMsg struct {
+		items []engine.Volume
+		err   error
+	}
+	detailMsg struct {
+		key, title, text string
+		err              error
+	}
+	statsMsg struct {
+		id       string
+		cpu, mem float64 // cpu in % of one core, mem in bytes
+		memLimit float64
+		pids     float64
+		err      error
+	}
+	actionMsg struct {
+		cli string // the CLI line that does the same: the command log
+		err error
+	}
+	tickMsg time.Time
+)
+
+func loadAll(e *engine.Engine) tea.Cmd {
+	return tea.Batch(
+		func() tea.Msg { items, err := e.Images(context.Background()); return imagesMsg{items, err} },
+		func() tea.Msg { items, err := e.Containers(); return containersMsg{items, err} },
+		func() tea.Msg { items, err := e.Volumes(); return volumesMsg{items, err} },
+	)
+}
+
+func inspectImage(e *engine.Engine, id string) tea.Cmd {
+	return func() tea.Msg {
+		ins, err := e.InspectImage(context.Background(), id)
+		if err != nil {
+			return detailMsg{key: id, err: err}
+		}
+		b, _ := json.MarshalIndent(ins, "", "  ")
+		return detailMsg{key: id, title: "Inspect " + engine.ShortID(ins.ID2()), text: string(b)}
+	}
+}
+
+func layers(e *engine.Engine, id string) tea.Cmd {
+	return func() tea.Msg {
+		h, err := e.History(context.Background(), id)
+		if err != nil {
+			return detailMsg{key: id, err: err}
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%-10s  %s\n", "SIZE", "CREATED BY")
+		for _, l := range h {
+			size := "-"
+			if !l.Empty {
+				size = humanSize(l.Size)
+			}
+			fmt.Fprintf(&b, "%-10s  %s\n", size, strings.ReplaceAll(l.CreatedBy, "\n", " "))
+		}
+		return detailMsg{key: id, title: "Layers", text: b.String()}
+	}
+}
+
+func inspectContainer(e *engine.Engine, id string) tea.Cmd {
+	return func() tea.Msg {
+		ci, err := e.Container(id)
+		if err != nil {
+			return detailMsg{key: id, err: err}
+		}
+		b, _ := json.MarshalIndent(ci, "", "  ")
+		return detailMsg{key: id, title: "Inspect " + ci.Record.Name, text: string(b)}
+	}
+}
+
+func logs(e *engine.Engine, id string) tea.Cmd {
+	return func() tea.Msg {
+		var b strings.Builder
+		err := e.Logs(context.Background(), id, engine.LogsOptions{Tail: 10000}, func(le monitor.LogEntry) error {
+			b.WriteString(le.Log)
+			if !strings.HasSuffix(le.Log, "\n") {
+				b.WriteString("\n")
+			}
+			return nil
+		})
+		return detailMsg{key: id, title: "Logs", text: b.String(), err: err}
+	}
+}
+
+func sampleStats(e *engine.Engine, id string, prev uint64, prevAt time.Time) tea.Cmd {
+	return func() tea.Msg {
+		s, err := e.ContainerStats(context.Background(), id)
+		if err != nil {
+			return statsMsg{id: id, err: err}
+		}
+		m := statsMsg{id: id, mem: float64(s.Memory.WorkingSet), memLimit: float64(s.Memory.Limit), pids: float64(s.Pids.Current)}
+		if prev > 0 && s.CPU.UsageNS >= prev {
+			m.cpu = float64(s.CPU.UsageNS-prev) / float64(time.Since(prevAt).Nanoseconds()) * 100
+		}
+		cpuTotals[id] = cpuSample{s.CPU.UsageNS, time.Now()}
+		return m
+	}
+}
+
+type cpuSample struct {
+	ns uint64
+	at time.Time
+}
+
+// cpuTotals keeps the last CPU counter per container (touched only from
+// commands, one at a time per container).
+var cpuTotals = map[string]cpuSample{}
+
+// action runs an engine call and reports it with its CLI equivalent.
+func action(cli string, fn func(ctx context.Context) error) tea.Cmd {
+	return func() tea.Msg { return actionMsg{cli: cli, err: fn(context.Background())} }
+}
+
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func humanSize(n int64) string {
+	f, units, i := float64(n), []string{"B", "kB", "MB", "GB", "TB"}, 0
+	for f >= 1000 && i < len(units)-1 {
+		f /= 1000
+		i++
+	}
+	return fmt.Sprintf("%.3g%s", f, units[i])
+}
+
+func ago(t time.Time, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func familiar(tags []string) (string, string) {
+	if len(tags) == 0 {
+		return "<none>", "<none>"
+	}
+	return image.SplitFamiliar(tags[0])
+}
