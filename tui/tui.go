@@ -102,10 +102,10 @@ func New(e *engine.Engine) (Model, error) {
 	fi.Prompt = "/"
 	m := Model{eng: e, keys: keys, theme: theme, help: h, width: 80, height: 24, now: time.Now, filter: fi,
 		ctrs: map[string]engine.ContainerInfo{}, hist: map[string]*history{}}
-	m.tables[imagesTab] = &views.Table{Columns: []views.Column{{Title: "REPOSITORY"}, {Title: "TAG", Width: 10},
-		{Title: "IMAGE ID", Width: 12}, {Title: "CREATED", Width: 7}, {Title: "SIZE", Width: 8, Right: true}}}
-	m.tables[containersTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "IMAGE"},
-		{Title: "STATE", Width: 10}, {Title: "UP", Width: 5}, {Title: "CPU", Width: 6, Right: true}, {Title: "MEM", Width: 7, Right: true}}}
+	m.tables[imagesTab] = &views.Table{Columns: []views.Column{{Title: "REPOSITORY"}, {Title: "TAG", Width: 8},
+		{Title: "IMAGE ID", Width: 12, Optional: true}, {Title: "AGE", Width: 4, Optional: true}, {Title: "SIZE", Width: 6, Right: true}}}
+	m.tables[containersTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "IMAGE", Optional: true},
+		{Title: "STATE", Width: 9}, {Title: "UP", Width: 4, Optional: true}, {Title: "CPU", Width: 6, Right: true}, {Title: "MEM", Width: 6, Right: true}}}
 	m.tables[volumesTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "CREATED", Width: 8}}}
 	m.tables[buildsTab] = &views.Table{Columns: []views.Column{{Title: "BUILD"}, {Title: "STATUS", Width: 10}}}
 	m.watch = newWatcher(e.Store.Root())
@@ -178,7 +178,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tickMsg:
-		return m, tea.Batch(append(m.sampleRunning(), tick())...)
+		cmds := append(m.sampleRunning(), tick())
+		// Logs of a running container follow while their pane is shown.
+		if c, ok := m.ctrs[m.detailKey]; ok && m.side == containersTab && m.detail == logsPane && c.State.Status == "running" {
+			cmds = append(cmds, logs(m.eng, m.detailKey))
+		}
+		return m, tea.Batch(cmds...)
 	case actionMsg:
 		m.status = "$ " + msg.cli
 		m.setErr(msg.err)
@@ -468,7 +473,7 @@ func (m Model) mouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) leftWidth() int {
-	if m.width < 100 {
+	if m.width < 120 {
 		return m.width / 2
 	}
 	return m.width * 2 / 5

@@ -11,6 +11,9 @@ type Column struct {
 	Title string
 	Width int
 	Right bool
+	// Optional columns are dropped, last first, when the flexible ones
+	// would get fewer than 12 cells.
+	Optional bool
 }
 
 // Table is a scrolling, filterable list with a cursor.
@@ -77,9 +80,10 @@ func (t *Table) SelectedKey() string {
 
 // View renders the table in w x h cells.
 func (t *Table) View(th themes.Theme, w, h int, focused bool, empty string) string {
-	widths := make([]int, len(t.Columns))
+	cols := t.shown(w)
+	widths := make([]int, len(cols))
 	fixed, flex := 0, 0
-	for i, c := range t.Columns {
+	for i, c := range cols {
 		widths[i] = c.Width
 		fixed += c.Width + 1
 		if c.Width == 0 {
@@ -96,10 +100,10 @@ func (t *Table) View(th themes.Theme, w, h int, focused bool, empty string) stri
 	}
 	row := func(cells []string) string {
 		var b strings.Builder
-		for i, c := range t.Columns {
+		for i, c := range cols {
 			cell := ""
-			if i < len(cells) {
-				cell = cells[i]
+			if c.index < len(cells) {
+				cell = cells[c.index]
 			}
 			if c.Right {
 				cell = strings.Repeat(" ", max(0, widths[i]-len([]rune(cell)))) + cell
@@ -109,9 +113,9 @@ func (t *Table) View(th themes.Theme, w, h int, focused bool, empty string) stri
 		}
 		return b.String()
 	}
-	var titles []string
-	for _, c := range t.Columns {
-		titles = append(titles, c.Title)
+	titles := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		titles[i] = c.Title
 	}
 	lines := []string{th.Header.Render(fit(row(titles), w))}
 	if len(t.visible) == 0 {
@@ -133,4 +137,40 @@ func (t *Table) View(th themes.Theme, w, h int, focused bool, empty string) stri
 		lines = append(lines, line)
 	}
 	return box(lines, w, h)
+}
+
+type shownColumn struct {
+	Column
+	index int
+}
+
+// shown picks the columns that fit w.
+func (t *Table) shown(w int) []shownColumn {
+	var cols []shownColumn
+	for i, c := range t.Columns {
+		cols = append(cols, shownColumn{c, i})
+	}
+	for {
+		fixed, flex := 0, 0
+		for _, c := range cols {
+			fixed += c.Width + 1
+			if c.Width == 0 {
+				flex++
+			}
+		}
+		if flex == 0 || (w-fixed)/flex >= 12 {
+			return cols
+		}
+		drop := -1
+		for i := len(cols) - 1; i >= 0; i-- {
+			if cols[i].Optional {
+				drop = i
+				break
+			}
+		}
+		if drop < 0 {
+			return cols
+		}
+		cols = append(cols[:drop], cols[drop+1:]...)
+	}
 }

@@ -27,9 +27,10 @@ var (
 // shot is one screenshot: keys to send after start, then what must be on
 // screen before capturing.
 type shot struct {
-	name string
-	keys []string
-	wait string
+	name  string
+	keys  []string
+	wait  string
+	delay time.Duration // extra time for live data (stats samples)
 }
 
 func main() {
@@ -60,7 +61,20 @@ func run() error {
 			return fmt.Errorf("load %s: %v: %s", name, err, out)
 		}
 	}
-	shots := []shot{{name: "images", wait: "berth/layers"}}
+	if out, err := exec.Command(bin, "--root", root, "run", "-d", "--name", "web", "busybox", "sh", "-c",
+		`i=0; while true; do echo "GET /index.html 200 $i"; i=$((i+1)); sleep 0.3; done`).CombinedOutput(); err != nil {
+		return fmt.Errorf("run: %v: %s", err, out)
+	}
+	defer func() {
+		exec.Command(bin, "--root", root, "rm", "-f", "web").Run()
+		exec.Command(bin, "--root", root, "__teardown-networks").Run()
+	}()
+	shots := []shot{
+		{name: "images", wait: "berth/layers"},
+		{name: "layers", keys: []string{"j", "L"}, wait: "CREATED BY"},
+		{name: "logs", keys: []string{"2", "Enter"}, wait: "GET /index.html"},
+		{name: "stats", keys: []string{"2", "t"}, wait: "CPU %", delay: 4 * time.Second},
+	}
 	for _, s := range shots {
 		if err := take(bin, root, s); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
@@ -85,11 +99,14 @@ func take(bin, root string, s shot) error {
 	}
 	defer tmux("kill-session", "-t", session)
 	tmux("set-option", "-t", session, "status", "off")
+	time.Sleep(700 * time.Millisecond)
 	for _, k := range s.keys {
 		if _, err := tmux("send-keys", "-t", session, k); err != nil {
 			return err
 		}
+		time.Sleep(300 * time.Millisecond)
 	}
+	time.Sleep(s.delay)
 	var screen string
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -10,7 +10,8 @@ import (
 
 	"github.com/hinshun/vt10x"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/font/gofont/gomono"
+	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 )
 
@@ -25,8 +26,17 @@ func renderPNG(screen string, cols, rows int, path string) error {
 	term := vt10x.New(vt10x.WithSize(cols, rows))
 	// capture-pane ends lines with \n only; the emulator needs \r\n.
 	term.Write([]byte(strings.ReplaceAll(strings.TrimRight(screen, "\n"), "\n", "\r\n")))
-	face := basicfont.Face7x13
-	cw, ch := 7, 14
+	// Go Mono has the box-drawing and block glyphs the TUI draws with.
+	ft, err := opentype.Parse(gomono.TTF)
+	if err != nil {
+		return err
+	}
+	face, err := opentype.NewFace(ft, &opentype.FaceOptions{Size: 12, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return err
+	}
+	adv, _ := face.GlyphAdvance('M')
+	cw, ch := adv.Ceil(), 15
 	img := image.NewRGBA(image.Rect(0, 0, cols*cw, rows*ch))
 	draw.Draw(img, img.Bounds(), &image.Uniform{defaultBG}, image.Point{}, draw.Src)
 	d := &font.Drawer{Dst: img, Face: face}
@@ -48,7 +58,7 @@ func renderPNG(screen string, cols, rows int, path string) error {
 				continue
 			}
 			d.Src = &image.Uniform{fg}
-			d.Dot = fixed.P(x*cw, y*ch+11)
+			d.Dot = fixed.P(x*cw, y*ch+12)
 			d.DrawString(string(g.Char))
 		}
 	}

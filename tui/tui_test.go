@@ -1,0 +1,117 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/teatest"
+	"github.com/muesli/termenv"
+
+	"berth/engine"
+	"berth/internal/fixture"
+)
+
+func init() {
+	// Golden files hold plain text: the same on every terminal.
+	lipgloss.SetColorProfile(termenv.Ascii)
+}
+
+// fixedNow keeps "AGE" columns stable in golden files.
+var fixedNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+func testModel(t *testing.T) Model {
+	t.Helper()
+	t.Setenv("BERTH_CONFIG", "/nonexistent/berth-config.yaml")
+	e, err := engine.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{fixture.BusyboxLayout(t), fixture.LayersLayout(t)} {
+		if _, err := e.Load(context.Background(), l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.CreateVolume("data", nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.now = func() time.Time { return fixedNow }
+	return m
+}
+
+// digests differ per machine (the busybox binary is the host's): mask them.
+var hexRun = regexp.MustCompile(`[0-9a-f]{12,64}`)
+
+func stable(b []byte) []byte { return hexRun.ReplaceAll(b, []byte("<hex>")) }
+
+func golden(t *testing.T, name string, w, h int, keys ...string) {
+	t.Helper()
+	m := testModel(t)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("busybox")) },
+		teatest.WithDuration(5*time.Second))
+	for _, k := range keys {
+		tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		time.Sleep(200 * time.Millisecond)
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	view := []byte(fm.View())
+	path := fmt.Sprintf("testdata/%s-%dx%d.golden", name, w, h)
+	if os.Getenv("UPDATE_GOLDEN") != "" {
+		os.MkdirAll("testdata", 0o755)
+		os.WriteFile(path, stable(view), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (UPDATE_GOLDEN=1 writes it)", err)
+	}
+	if !bytes.Equal(stable(view), want) {
+		t.Fatalf("%s differs from %s:\n%s", name, path, stable(view))
+	}
+}
+
+func TestGoldenViews(t *testing.T) {
+	if _, err := fixture.BusyboxBinary(); err != nil {
+		t.Skip(err)
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		golden(t, "images", w, h)
+		golden(t, "layers", w, h, "j", "L")
+		golden(t, "containers-empty", w, h, "2")
+		golden(t, "volumes", w, h, "3")
+		golden(t, "builds", w, h, "4")
+		golden(t, "help", w, h, "?")
+	}
+}
+
+func TestActionsAskFirst(t *testing.T) {
+	if _, err := fixture.BusyboxBinary(); err != nil {
+		t.Skip(err)
+	}
+	m := testModel(t)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("busybox")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("[y/N]")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("cancelled")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	fm := tm.FinalModel(t).(Model)
+	if fm.tables[imagesTab].Len() != 2 {
+		t.Fatalf("an image went without confirmation: %d left", fm.tables[imagesTab].Len())
+	}
+	io.Copy(io.Discard, tm.Output())
+}
