@@ -13,13 +13,13 @@ import (
 
 // KeyMap is the set of bindings.
 type KeyMap struct {
-	NextTab, PrevTab                       key.Binding
-	Images, Containers, Volumes, Builds    key.Binding
+	NextTab, PrevTab                        key.Binding
+	Images, Containers, Volumes, Builds     key.Binding
 	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
-	Open, Logs, Stats, Layers, Inspect     key.Binding
-	Run, Start, Stop, Remove, Restart      key.Binding
-	Filter, Refresh, Help, Quit, Back      key.Binding
-	Follow                                 key.Binding
+	Open, Logs, Stats, Layers, Inspect      key.Binding
+	Run, Start, Stop, Remove, Restart       key.Binding
+	Filter, Refresh, Help, Quit, Back       key.Binding
+	Follow, Shell, LeaveShell, Zoom         key.Binding
 }
 
 // Default is berth's stock keymap (vim keys and arrows), as the issue lists.
@@ -33,9 +33,10 @@ func Default() KeyMap {
 		Up: b("up", "k", "up"), Down: b("down", "j", "down"), Top: b("top", "g", "home"), Bottom: b("bottom", "G", "end"),
 		PageUp: b("page up", "ctrl+u", "pgup"), PageDown: b("page down", "ctrl+d", "pgdown"),
 		Open: b("open", "enter"), Logs: b("logs", "l"), Stats: b("stats", "t"), Layers: b("layers", "L"), Inspect: b("inspect", "i"),
-		Run: b("run image", "r"), Start: b("start", "s"), Stop: b("stop", "S"), Remove: b("remove", "x"), Restart: b("restart", "R"),
+		Run: b("run image", "r"), Start: b("start", "u"), Stop: b("stop", "S"), Remove: b("remove", "x"), Restart: b("restart", "R"),
 		Filter: b("filter", "/"), Refresh: b("refresh", "ctrl+r"), Help: b("help", "?"), Quit: b("quit", "q", "ctrl+c"),
 		Back: b("back", "esc"), Follow: b("follow logs", "f"),
+		Shell: b("shell", "s"), LeaveShell: b("leave shell", "ctrl+]"), Zoom: b("zoom shell", "ctrl+o"),
 	}
 }
 
@@ -47,7 +48,8 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"page_up": &k.PageUp, "page_down": &k.PageDown, "open": &k.Open, "logs": &k.Logs, "stats": &k.Stats,
 		"layers": &k.Layers, "inspect": &k.Inspect, "run": &k.Run, "start": &k.Start, "stop": &k.Stop,
 		"remove": &k.Remove, "restart": &k.Restart, "filter": &k.Filter, "refresh": &k.Refresh, "help": &k.Help,
-		"quit": &k.Quit, "back": &k.Back, "follow": &k.Follow,
+		"quit": &k.Quit, "back": &k.Back, "follow": &k.Follow, "shell": &k.Shell, "leave_shell": &k.LeaveShell,
+		"zoom": &k.Zoom,
 	}
 }
 
@@ -87,7 +89,7 @@ func (k *KeyMap) Actions() []string {
 
 // ShortHelp lists the bindings for the status line.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextTab, k.Open, k.Logs, k.Inspect, k.Help, k.Quit}
+	return []key.Binding{k.NextTab, k.Open, k.Logs, k.Shell, k.Inspect, k.Help, k.Quit}
 }
 
 // FullHelp lists every binding for the help overlay.
@@ -96,6 +98,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextTab, k.PrevTab, k.Images, k.Containers, k.Volumes, k.Builds},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Open, k.Logs, k.Stats, k.Layers, k.Inspect, k.Follow},
+		{k.Shell, k.LeaveShell, k.Zoom},
 		{k.Run, k.Start, k.Stop, k.Restart, k.Remove},
 		{k.Filter, k.Refresh, k.Back, k.Help, k.Quit},
 	}

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -33,4 +34,46 @@ func TestTUIInTmux(t *testing.T) {
 	if strings.Contains(s.screen(), "1 Images") {
 		t.Fatalf("terminal not restored after quit:\n%s", s.screen())
 	}
+}
+
+// The issue's walk-through: a shell in a pane, the CPU graph moving while
+// `yes` runs, stopping the container, quitting with the terminal restored.
+func TestTUIShellPaneAndStats(t *testing.T) {
+	e := newEnv(t)
+	e.ok("run", "-d", "--name", "box", "busybox", "sleep", "3600")
+	s := newTmux(t, e, 140, 32, "")
+	s.waitFor("1 Images")
+	s.keys("2")
+	s.waitFor("box")
+	s.keys("s")
+	s.waitFor("/ #")
+	s.keys("echo hello-from-pane", "Enter")
+	s.waitFor("│hello-from-pane")
+	// q belongs to the shell while it has focus.
+	s.keys("q")
+	time.Sleep(300 * time.Millisecond)
+	if strings.Contains(s.screen(), "EXITED") {
+		t.Fatal("q quit berth instead of reaching the shell")
+	}
+	s.keys("BSpace", "yes > /dev/null &", "Enter")
+	s.keys("C-]")
+	s.keys("t")
+	until(t, 15*time.Second, "CPU above 50%", func() bool {
+		for _, line := range strings.Split(s.screen(), "\n") {
+			if i := strings.Index(line, "CPU %"); i >= 0 {
+				var v float64
+				if _, err := fmt.Sscanf(strings.TrimSpace(line[i+5:]), "%f%%", &v); err == nil && v > 50 {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	s.keys("S")
+	s.waitFor("$ berth stop box")
+	until(t, 15*time.Second, "box stopped", func() bool {
+		return strings.Contains(e.ok("ps", "-a", "--format", "{{.Names}} {{.State}}"), "box exited")
+	})
+	s.keys("q")
+	s.waitFor("EXITED-0")
 }

@@ -21,6 +21,7 @@ import (
 	"berth/config"
 	"berth/engine"
 	"berth/keymap"
+	"berth/pty"
 	"berth/themes"
 	"berth/views"
 )
@@ -43,6 +44,7 @@ const (
 	logsPane
 	statsPane
 	layersPane
+	shellPane
 )
 
 // Model is the root model.
@@ -67,6 +69,9 @@ type Model struct {
 	filter        textinput.Model
 	watch         *watcher
 	now           func() time.Time
+	shells        map[string]*pty.Session
+	shellFocus    bool
+	zoom          bool
 }
 
 type history struct {
@@ -101,7 +106,7 @@ func New(e *engine.Engine) (Model, error) {
 	fi := textinput.New()
 	fi.Prompt = "/"
 	m := Model{eng: e, keys: keys, theme: theme, help: h, width: 80, height: 24, now: time.Now, filter: fi,
-		ctrs: map[string]engine.ContainerInfo{}, hist: map[string]*history{}}
+		ctrs: map[string]engine.ContainerInfo{}, hist: map[string]*history{}, shells: map[string]*pty.Session{}}
 	m.tables[imagesTab] = &views.Table{Columns: []views.Column{{Title: "REPOSITORY"}, {Title: "TAG", Width: 8},
 		{Title: "IMAGE ID", Width: 12, Optional: true}, {Title: "AGE", Width: 4, Optional: true}, {Title: "SIZE", Width: 6, Right: true}}}
 	m.tables[containersTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "IMAGE", Optional: true},
@@ -188,6 +193,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status = "$ " + msg.cli
 		m.setErr(msg.err)
 		return m, loadAll(m.eng)
+	case shellMsg:
+		s := m.shells[msg.id]
+		if s == nil {
+			return m, nil
+		}
+		select {
+		case <-s.Done:
+			return m, nil
+		default:
+		}
+		return m, waitShell(msg.id, s)
 	case tea.MouseMsg:
 		return m.mouse(msg)
 	case tea.KeyMsg:
@@ -285,6 +301,21 @@ func (m *Model) refreshDetail() tea.Cmd {
 }
 
 func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.shellFocus && m.detail == shellPane {
+		s := m.shells[m.detailKey]
+		switch {
+		case s == nil:
+			m.shellFocus = false
+		case key.Matches(msg, m.keys.LeaveShell):
+			m.shellFocus, m.zoom = false, false
+		case key.Matches(msg, m.keys.Zoom):
+			m.zoom = !m.zoom
+		default:
+			// Every other key belongs to the shell, q included.
+			s.Write(pty.KeyBytes(msg))
+		}
+		return m, nil
+	}
 	if m.confirm != nil {
 		c := m.confirm
 		m.confirm = nil
@@ -374,6 +405,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.refreshDetail()
 	case key.Matches(msg, k.Stats) && m.side == containersTab:
 		m.detail = statsPane
+	case key.Matches(msg, k.Shell) && m.side == containersTab && id != "":
+		return m.openShell(id)
 	case key.Matches(msg, k.Layers) && m.side == imagesTab:
 		m.detail = layersPane
 		return m, m.refreshDetail()
@@ -494,7 +527,9 @@ func (m Model) View() string {
 	top := th.Title.Render("berth ") + strings.Join(tabs, " ")
 	bodyH := max(3, m.height-3)
 	var body string
-	if m.showHelp {
+	if m.zoom && m.detail == shellPane {
+		body = m.shellView(m.width, bodyH)
+	} else if m.showHelp {
 		body = lipgloss.NewStyle().Width(m.width).Height(bodyH).Render(m.help.FullHelpView(m.keys.FullHelp()))
 	} else {
 		lw := m.leftWidth()
@@ -521,6 +556,9 @@ func (m Model) View() string {
 }
 
 func (m Model) detailView(w, h int) string {
+	if m.side == containersTab && m.detail == shellPane {
+		return m.shellView(w, h)
+	}
 	if m.side == containersTab && m.detail == statsPane {
 		id := m.selected()
 		hst := m.hist[id]

@@ -1,0 +1,90 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"berth/engine"
+	"berth/pty"
+)
+
+// shellCmd starts the best shell the image has: bash, else sh.
+var shellCmd = []string{"sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash; fi; exec sh"}
+
+type shellMsg struct{ id string }
+
+// waitShell is the command that turns screen changes into redraws.
+func waitShell(id string, s *pty.Session) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-s.Updates:
+		case <-s.Done:
+		}
+		return shellMsg{id: id}
+	}
+}
+
+// openShell shows (starting if needed) a shell in the container, in a pane
+// that takes the keyboard until ctrl-] gives it back.
+func (m Model) openShell(id string) (tea.Model, tea.Cmd) {
+	m.detail, m.detailKey, m.shellFocus = shellPane, id, true
+	if s := m.shells[id]; s != nil {
+		select {
+		case <-s.Done:
+		default:
+			return m, waitShell(id, s)
+		}
+	}
+	c, ok := m.ctrs[id]
+	if !ok || c.State.Status != "running" {
+		m.shellFocus = false
+		m.err = fmt.Errorf("container %s is not running: no shell", c.Record.Name)
+		return m, nil
+	}
+	w, h := m.width-m.leftWidth()-1, max(3, m.height-3)-1
+	e := m.eng
+	s, err := pty.Start(max(w, 20), max(h, 5), func(slave *os.File) (int, error) {
+		code, err := e.Exec(context.Background(), id, engine.ExecOptions{Cmd: shellCmd, Tty: true}, [3]*os.File{slave, slave, slave}, nil)
+		if code == 127 {
+			return code, fmt.Errorf("image %s has no shell (tried bash and sh)", c.Record.Image)
+		}
+		return code, err
+	})
+	if err != nil {
+		m.err = err
+		return m, nil
+	}
+	m.shells[id] = s
+	return m, waitShell(id, s)
+}
+
+func (m Model) shellView(w, h int) string {
+	s := m.shells[m.detailKey]
+	th := m.theme
+	name := m.ctrs[m.detailKey].Record.Name
+	if s == nil {
+		return lipgloss.NewStyle().Width(w).Height(h).Render(th.Dim.Render("no shell: press s on a running container"))
+	}
+	s.Resize(w, h-1)
+	title := fmt.Sprintf("Shell %s  (%s leaves, %s zooms)", name, m.keys.LeaveShell.Help().Key, m.keys.Zoom.Help().Key)
+	select {
+	case <-s.Done:
+		msg := fmt.Sprintf("shell exited (%d)", s.Code)
+		if s.Err != nil {
+			msg = s.Err.Error()
+		}
+		title += "  " + th.Warn.Render(msg)
+	default:
+	}
+	if !m.shellFocus {
+		title = th.Dim.Render(title + "  [not focused: s]")
+	} else {
+		title = th.Header.Render(title)
+	}
+	return title + "\n" + strings.TrimRight(s.Render(m.shellFocus), "\n")
+}
