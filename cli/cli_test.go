@@ -149,3 +149,19 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		t.Fatal("bad input wrote blobs")
 	}
 }
+
+func TestImageAnalyzeCI(t *testing.T) {
+	root := t.TempDir()
+	ok(t, berth(t, root, "", "load", "-i", fixture.LayersLayout(t)))
+	out := ok(t, berth(t, root, "", "image", "analyze", "berth/layers"))
+	if !strings.Contains(out, "Image efficiency:") || !strings.Contains(out, "/data/big") {
+		t.Fatalf("analyze:\n%s", out)
+	}
+	r := berth(t, root, "", "image", "analyze", "--ci", "berth/layers")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL: efficiency") {
+		t.Fatalf("--ci on a wasteful image: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := berth(t, root, "", "image", "analyze", "--ci", "--lowest-efficiency", "0.5", "--highest-user-wasted-percent", "0.5", "berth/layers"); r.code != 0 {
+		t.Fatalf("--ci within thresholds: exit %d\n%s", r.code, r.stdout)
+	}
+}

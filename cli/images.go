@@ -335,7 +335,7 @@ func imageCmd(a *app) *cobra.Command {
 		sub.Aliases = nil
 		c.AddCommand(sub)
 	}
-	c.AddCommand(ls, rm, imagePruneCmd(a))
+	c.AddCommand(ls, rm, imagePruneCmd(a), analyzeCmd(a))
 	return c
 }
 

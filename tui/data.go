@@ -67,18 +67,30 @@ func inspectImage(e *engine.Engine, id string) tea.Cmd {
 
 func layers(e *engine.Engine, id string) tea.Cmd {
 	return func() tea.Msg {
-		h, err := e.History(context.Background(), id)
+		a, err := e.AnalyzeImage(context.Background(), id)
 		if err != nil {
 			return detailMsg{key: id, err: err}
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "%-10s  %s\n", "SIZE", "CREATED BY")
-		for _, l := range h {
-			size := "-"
-			if !l.Empty {
-				size = humanSize(l.Size)
+		fmt.Fprintf(&b, "efficiency %.1f%%   wasted %s of %s\n\n", a.Efficiency*100, humanSize(a.WastedBytes), humanSize(a.TotalBytes))
+		for i, l := range a.Layers {
+			fmt.Fprintf(&b, "%d  %-8s %s\n", i, humanSize(l.Size), strings.ReplaceAll(l.CreatedBy, "\n", " "))
+			for j, c := range l.Changes {
+				if j == 12 {
+					fmt.Fprintf(&b, "     ... %d more\n", len(l.Changes)-12)
+					break
+				}
+				fmt.Fprintf(&b, "     %s %-8s %s\n", c.Kind, humanSize(c.Size), c.Path)
 			}
-			fmt.Fprintf(&b, "%-10s  %s\n", size, strings.ReplaceAll(l.CreatedBy, "\n", " "))
+		}
+		if len(a.Wasted) > 0 {
+			b.WriteString("\nwasted (hidden by later layers):\n")
+			for i, w := range a.Wasted {
+				if i == 10 {
+					break
+				}
+				fmt.Fprintf(&b, "     %-8s %s\n", humanSize(w.Bytes), w.Path)
+			}
 		}
 		return detailMsg{key: id, title: "Layers", text: b.String()}
 	}
