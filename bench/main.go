@@ -77,6 +77,9 @@ func main() {
 			fmt.Fprintf(tw, "%s\terror: %v\n", r.name, err)
 		}
 	}
+	if *only == "" || strings.Contains("TUI frame", *only) {
+		tuiRows(tw)
+	}
 	tw.Flush()
 }
 

