@@ -71,9 +71,10 @@ func run() error {
 	}()
 	shots := []shot{
 		{name: "images", wait: "berth/layers"},
-		{name: "layers", keys: []string{"j", "L"}, wait: "CREATED BY"},
+		{name: "layers", keys: []string{"j", "L"}, wait: "efficiency"},
 		{name: "logs", keys: []string{"2", "Enter"}, wait: "GET /index.html"},
 		{name: "stats", keys: []string{"2", "t"}, wait: "CPU %", delay: 4 * time.Second},
+		{name: "shell", keys: []string{"2", "s", "ls --color=always /", "Enter"}, wait: "proc", delay: time.Second},
 	}
 	for _, s := range shots {
 		if err := take(bin, root, s); err != nil {
