@@ -98,13 +98,20 @@ func newProxy(t *testing.T, upstream string) *proxy {
 
 func (p *proxy) addr() string { return strings.TrimPrefix(p.srv.URL, "http://") }
 
+// hook sets (or clears) the blob hook while requests may be in flight.
+func (p *proxy) hook(fn func(w http.ResponseWriter, resp *http.Response) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.onBlob = fn
+}
+
 func TestPullResumesDroppedConnection(t *testing.T) {
 	e := newEnv(t)
 	reg := startRegistry(t, "")
 	ref := bigImage(t, e, reg, 100<<20)
 	px := newProxy(t, reg.addr)
 	var cut atomic.Bool
-	px.onBlob = func(w http.ResponseWriter, resp *http.Response) bool {
+	px.hook(func(w http.ResponseWriter, resp *http.Response) bool {
 		if resp.ContentLength < 50<<20 || !cut.CompareAndSwap(false, true) {
 			return false
 		}
@@ -115,7 +122,7 @@ func TestPullResumesDroppedConnection(t *testing.T) {
 		io.CopyN(w, resp.Body, resp.ContentLength/2)
 		w.(http.Flusher).Flush()
 		panic(http.ErrAbortHandler) // drop the connection halfway
-	}
+	})
 	f := e.fresh(t)
 	via := strings.Replace(ref, reg.addr, px.addr(), 1)
 	f.ok("pull", via)
@@ -134,7 +141,7 @@ func TestPullRejectsWrongBytes(t *testing.T) {
 	e.ok("tag", "busybox", img)
 	e.ok("push", img)
 	px := newProxy(t, reg.addr)
-	px.onBlob = func(w http.ResponseWriter, resp *http.Response) bool {
+	px.hook(func(w http.ResponseWriter, resp *http.Response) bool {
 		if resp.ContentLength < 100000 {
 			return false
 		}
@@ -144,7 +151,7 @@ func TestPullRejectsWrongBytes(t *testing.T) {
 		w.WriteHeader(200)
 		w.Write(b)
 		return true
-	}
+	})
 	f := e.fresh(t)
 	r := f.run("", "pull", strings.Replace(img, reg.addr, px.addr(), 1))
 	layer := strings.TrimSpace(e.ok("image", "inspect", "--format", "{{(index .Manifest.Layers 0).digest}}", img))
@@ -166,7 +173,7 @@ func TestPullSurvivesRegistryDeathAndBerthKill(t *testing.T) {
 	px := newProxy(t, reg.addr)
 	via := strings.Replace(ref, reg.addr, px.addr(), 1)
 	// Slow the blob down so there is a "mid-pull" to act in.
-	px.onBlob = func(w http.ResponseWriter, resp *http.Response) bool {
+	px.hook(func(w http.ResponseWriter, resp *http.Response) bool {
 		for k, v := range resp.Header {
 			w.Header()[k] = v
 		}
@@ -185,7 +192,7 @@ func TestPullSurvivesRegistryDeathAndBerthKill(t *testing.T) {
 				return true
 			}
 		}
-	}
+	})
 	f := e.fresh(t)
 
 	// 1. The registry dies mid-pull: a clear error, a consistent store.
@@ -215,9 +222,7 @@ func TestPullSurvivesRegistryDeathAndBerthKill(t *testing.T) {
 		t.Fatalf("partial image visible after kill -9: %q", out)
 	}
 	// And the next pull completes.
-	px.mu.Lock()
-	px.onBlob = nil
-	px.mu.Unlock()
+	px.hook(nil)
 	f.ok("pull", via)
 	if out := f.ok("images", "-q"); strings.TrimSpace(out) == "" {
 		t.Fatal("pull after the failures did not complete")

@@ -29,6 +29,7 @@ type (
 		err   error
 	}
 	detailMsg struct {
+		pane             detail // the pane it answers for
 		key, title, text string
 		logs             []monitor.LogEntry // for the logs pane
 		err              error
@@ -59,10 +60,10 @@ func inspectImage(e *engine.Engine, id string) tea.Cmd {
 	return func() tea.Msg {
 		ins, err := e.InspectImage(context.Background(), id)
 		if err != nil {
-			return detailMsg{key: id, err: err}
+			return detailMsg{pane: inspectPane, key: id, err: err}
 		}
 		b, _ := json.MarshalIndent(ins, "", "  ")
-		return detailMsg{key: id, title: "Inspect " + engine.ShortID(ins.ID2()), text: string(b)}
+		return detailMsg{pane: inspectPane, key: id, title: "Inspect " + engine.ShortID(ins.ID2()), text: string(b)}
 	}
 }
 
@@ -70,7 +71,7 @@ func layers(e *engine.Engine, id string) tea.Cmd {
 	return func() tea.Msg {
 		a, err := e.AnalyzeImage(context.Background(), id)
 		if err != nil {
-			return detailMsg{key: id, err: err}
+			return detailMsg{pane: layersPane, key: id, err: err}
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "efficiency %.1f%%   wasted %s of %s\n\n", a.Efficiency*100, humanSize(a.WastedBytes), humanSize(a.TotalBytes))
@@ -93,7 +94,7 @@ func layers(e *engine.Engine, id string) tea.Cmd {
 				fmt.Fprintf(&b, "     %-8s %s\n", humanSize(w.Bytes), w.Path)
 			}
 		}
-		return detailMsg{key: id, title: "Layers", text: b.String()}
+		return detailMsg{pane: layersPane, key: id, title: "Layers", text: b.String()}
 	}
 }
 
@@ -101,10 +102,10 @@ func inspectContainer(e *engine.Engine, id string) tea.Cmd {
 	return func() tea.Msg {
 		ci, err := e.Container(id)
 		if err != nil {
-			return detailMsg{key: id, err: err}
+			return detailMsg{pane: inspectPane, key: id, err: err}
 		}
 		b, _ := json.MarshalIndent(ci, "", "  ")
-		return detailMsg{key: id, title: "Inspect " + ci.Record.Name, text: string(b)}
+		return detailMsg{pane: inspectPane, key: id, title: "Inspect " + ci.Record.Name, text: string(b)}
 	}
 }
 
@@ -115,7 +116,7 @@ func logs(e *engine.Engine, id string) tea.Cmd {
 			entries = append(entries, le)
 			return nil
 		})
-		return detailMsg{key: id, title: "Logs", logs: entries, err: err}
+		return detailMsg{pane: logsPane, key: id, title: "Logs", logs: entries, err: err}
 	}
 }
 

@@ -115,7 +115,7 @@ func New(e *engine.Engine) (Model, error) {
 		{Title: "IMAGE ID", Width: 12, Optional: true}, {Title: "AGE", Width: 4, Optional: true}, {Title: "SIZE", Width: 6, Right: true}}}
 	m.tables[containersTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "IMAGE", Optional: true},
 		{Title: "STATE", Width: 9}, {Title: "UP", Width: 4, Optional: true}, {Title: "CPU", Width: 6, Right: true}, {Title: "MEM", Width: 6, Right: true}}}
-	m.tables[volumesTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "CREATED", Width: 8}}}
+	m.tables[volumesTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "DRIVER", Width: 6}}}
 	m.tables[buildsTab] = &views.Table{Columns: []views.Column{{Title: "BUILD"}, {Title: "STATUS", Width: 10}}}
 	m.watch = newWatcher(e.Store.Root())
 	return m, nil
@@ -143,7 +143,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setErr(msg.err)
 		keys, rows := imageRows(msg.items, m.now())
 		m.tables[imagesTab].SetRows(keys, rows)
-		return m, m.detailIfNew()
+		cmd := m.detailIfNew()
+		return m, cmd
 	case containersMsg:
 		m.setErr(msg.err)
 		m.ctrs = map[string]engine.ContainerInfo{}
@@ -151,20 +152,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.ctrs[c.Record.ID] = c
 		}
 		m.refreshContainerRows()
-		return m, m.detailIfNew()
+		cmd := m.detailIfNew()
+		return m, cmd
 	case volumesMsg:
 		m.setErr(msg.err)
 		var keys []string
 		var rows [][]string
 		for _, v := range msg.items {
 			keys = append(keys, v.Name)
-			rows = append(rows, []string{v.Name, ago(v.CreatedAt, m.now())})
+			rows = append(rows, []string{v.Name, "local"})
 		}
 		m.tables[volumesTab].SetRows(keys, rows)
 		return m, nil
 	case detailMsg:
-		if msg.key != m.detailKey {
-			return m, nil // an answer for an item no longer selected
+		if msg.key != m.detailKey || msg.pane != m.detail {
+			return m, nil // an answer for an item or pane no longer shown
 		}
 		if msg.err != nil {
 			m.text.SetText("error", msg.err.Error())
@@ -304,7 +306,7 @@ func (m *Model) refreshDetail() tea.Cmd {
 	case volumesTab:
 		return func() tea.Msg {
 			v, err := m.eng.Volume(id)
-			return detailMsg{key: id, title: "Volume " + id, text: fmt.Sprintf("Name: %s\nMountpoint: %s\nCreated: %s\n", v.Name, v.Mountpoint, v.CreatedAt), err: err}
+			return detailMsg{pane: inspectPane, key: id, title: "Volume " + id, text: fmt.Sprintf("Name: %s\nMountpoint: %s\nCreated: %s\n", v.Name, v.Mountpoint, v.CreatedAt), err: err}
 		}
 	}
 	return nil
@@ -355,7 +357,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 				m.filter.SetValue("")
 				m.tables[m.side].SetFilter("")
 			}
-			return m, m.refreshDetail()
+			cmd := m.refreshDetail()
+			return m, cmd
 		}
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
@@ -377,34 +380,44 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.showHelp, m.err = false, nil
 	case key.Matches(msg, k.NextTab):
 		m.side = (m.side + 1) % 4
-		return m, m.switchTab()
+		cmd := m.switchTab()
+		return m, cmd
 	case key.Matches(msg, k.PrevTab):
 		m.side = (m.side + 3) % 4
-		return m, m.switchTab()
+		cmd := m.switchTab()
+		return m, cmd
 	case key.Matches(msg, k.Images):
 		m.side = imagesTab
-		return m, m.switchTab()
+		cmd := m.switchTab()
+		return m, cmd
 	case key.Matches(msg, k.Containers):
 		m.side = containersTab
-		return m, m.switchTab()
+		cmd := m.switchTab()
+		return m, cmd
 	case key.Matches(msg, k.Volumes):
 		m.side = volumesTab
-		return m, m.switchTab()
+		cmd := m.switchTab()
+		return m, cmd
 	case key.Matches(msg, k.Builds):
 		m.side = buildsTab
-		return m, m.switchTab()
+		cmd := m.switchTab()
+		return m, cmd
 	case key.Matches(msg, k.Up):
 		t.Move(-1)
-		return m, m.detailIfNew()
+		cmd := m.detailIfNew()
+		return m, cmd
 	case key.Matches(msg, k.Down):
 		t.Move(1)
-		return m, m.detailIfNew()
+		cmd := m.detailIfNew()
+		return m, cmd
 	case key.Matches(msg, k.Top):
 		t.Move(-t.Len())
-		return m, m.detailIfNew()
+		cmd := m.detailIfNew()
+		return m, cmd
 	case key.Matches(msg, k.Bottom):
 		t.Move(t.Len())
-		return m, m.detailIfNew()
+		cmd := m.detailIfNew()
+		return m, cmd
 	case key.Matches(msg, k.PageUp):
 		m.text.Scroll(-(m.height / 2))
 	case key.Matches(msg, k.PageDown):
@@ -435,27 +448,30 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(loadAll(m.eng), m.refreshDetail())
 	case key.Matches(msg, k.Logs) && m.side == containersTab:
 		m.detail, m.text.Follow = logsPane, true
-		return m, m.refreshDetail()
+		cmd := m.refreshDetail()
+		return m, cmd
 	case key.Matches(msg, k.Inspect), key.Matches(msg, k.Open):
 		m.detail = inspectPane
 		if m.side == containersTab && key.Matches(msg, k.Open) {
 			m.detail, m.text.Follow = logsPane, true
 		}
-		return m, m.refreshDetail()
+		cmd := m.refreshDetail()
+		return m, cmd
 	case key.Matches(msg, k.Stats) && m.side == containersTab:
 		m.detail = statsPane
 	case key.Matches(msg, k.Shell) && m.side == containersTab && id != "":
 		return m.openShell(id)
 	case key.Matches(msg, k.Layers) && m.side == imagesTab:
 		m.detail = layersPane
-		return m, m.refreshDetail()
+		cmd := m.refreshDetail()
+		return m, cmd
 	case id != "":
 		return m.act(msg, id)
 	}
 	return m, nil
 }
 
-func (m Model) switchTab() tea.Cmd {
+func (m *Model) switchTab() tea.Cmd {
 	if m.side == imagesTab && m.detail != layersPane {
 		m.detail = inspectPane
 	}
@@ -529,7 +545,8 @@ func (m Model) mouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
 				w := len(n) + 4
 				if msg.X >= x && msg.X < x+w {
 					m.side = side(i)
-					return m, m.switchTab()
+					cmd := m.switchTab()
+					return m, cmd
 				}
 				x += w
 			}
@@ -538,7 +555,8 @@ func (m Model) mouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
 		if msg.X < m.leftWidth() && msg.Y >= 2 {
 			t := m.tables[m.side]
 			t.Move(msg.Y - 2 - t.Cursor)
-			return m, m.detailIfNew()
+			cmd := m.detailIfNew()
+			return m, cmd
 		}
 	}
 	return m, nil

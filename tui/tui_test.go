@@ -51,20 +51,40 @@ func testModel(t *testing.T) Model {
 }
 
 // digests differ per machine (the busybox binary is the host's): mask them.
-var hexRun = regexp.MustCompile(`[0-9a-f]{12,64}`)
+var (
+	hexRun  = regexp.MustCompile(`[0-9a-f]{12,64}`)
+	tmpPath = regexp.MustCompile(`/tmp/[^ │\n]*`)
+	stamp   = regexp.MustCompile(`\d{4}-\d\d-\d\d[ T][0-9:.]+[^ │\n]*( [+-]\d{4} \w+)?`)
+)
 
-func stable(b []byte) []byte { return hexRun.ReplaceAll(b, []byte("<hex>")) }
+// stable masks what differs between machines and runs: digests (the
+// busybox binary is the host's), temp paths, times of day.
+func stable(b []byte) []byte {
+	b = hexRun.ReplaceAll(b, []byte("<hex>"))
+	b = tmpPath.ReplaceAll(b, []byte("<tmp>"))
+	return stamp.ReplaceAll(b, []byte("<time>"))
+}
 
-func golden(t *testing.T, name string, w, h int, keys ...string) {
+func golden(t *testing.T, name string, w, h int, until string, keys ...string) {
 	t.Helper()
 	m := testModel(t)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("busybox")) },
-		teatest.WithDuration(5*time.Second))
-	for _, k := range keys {
-		tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
-		time.Sleep(200 * time.Millisecond)
+	first := "busybox"
+	if len(keys) == 0 {
+		first = until
 	}
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(first)) },
+		teatest.WithDuration(10*time.Second))
+	if len(keys) > 0 {
+		for _, k := range keys {
+			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+		}
+		// The detail pane loads asynchronously: the renderer writes the
+		// lines that change, so the awaited text shows up in the output.
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(until)) },
+			teatest.WithDuration(10*time.Second))
+	}
+	time.Sleep(100 * time.Millisecond)
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 	view := []byte(fm.View())
@@ -88,12 +108,12 @@ func TestGoldenViews(t *testing.T) {
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		w, h := size[0], size[1]
-		golden(t, "images", w, h)
-		golden(t, "layers", w, h, "j", "L")
-		golden(t, "containers-empty", w, h, "2")
-		golden(t, "volumes", w, h, "3")
-		golden(t, "builds", w, h, "4")
-		golden(t, "help", w, h, "?")
+		golden(t, "images", w, h, "RepoTags")
+		golden(t, "layers", w, h, "efficiency", "j", "L")
+		golden(t, "containers-empty", w, h, "no containers", "2")
+		golden(t, "volumes", w, h, "Mountpoint", "3")
+		golden(t, "builds", w, h, "no builds", "4")
+		golden(t, "help", w, h, "previous tab", "?")
 	}
 }
 
