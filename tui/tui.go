@@ -76,6 +76,9 @@ type Model struct {
 	logEntries    []monitor.LogEntry
 	timestamps    bool
 	searching     bool // the filter input searches the logs instead
+	pulling       bool // the filter input asks for an image to pull
+	ticking       bool // 1 s samples run only while containers run
+	progress      *pullProgress
 }
 
 type history struct {
@@ -123,7 +126,7 @@ func New(e *engine.Engine) (Model, error) {
 
 // Init loads everything and starts listening for store changes.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{loadAll(m.eng), tick()}
+	cmds := []tea.Cmd{loadAll(m.eng)}
 	if m.watch != nil {
 		cmds = append(cmds, m.watch.wait)
 	}
@@ -195,6 +198,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tickMsg:
+		if !m.anyRunning() {
+			m.ticking = false
+			return m, nil
+		}
 		cmds := append(m.sampleRunning(), tick())
 		// Logs of a running container follow while their pane is shown.
 		if c, ok := m.ctrs[m.detailKey]; ok && m.side == containersTab && m.detail == logsPane && c.State.Status == "running" {
@@ -203,6 +210,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case actionMsg:
 		m.status = "$ " + msg.cli
+		m.setErr(msg.err)
+		return m, loadAll(m.eng)
+	case progressMsg:
+		if m.progress == nil || msg.sub != m.progress.sub {
+			return m, nil
+		}
+		m.progress.add(msg.ev)
+		return m, m.progress.next()
+	case pullDoneMsg:
+		m.status = "$ berth pull " + msg.ref
+		if m.progress != nil {
+			m.progress.sub.Close()
+			m.progress.done = true
+		}
 		m.setErr(msg.err)
 		return m, loadAll(m.eng)
 	case shellMsg:
@@ -222,6 +243,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.key(msg)
 	}
 	return m, nil
+}
+
+func (m Model) anyRunning() bool {
+	for _, c := range m.ctrs {
+		if c.State.Status == "running" {
+			return true
+		}
+	}
+	return false
 }
 
 func appendCap(s []float64, v float64) []float64 {
@@ -342,6 +372,14 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case tea.KeyEnter, tea.KeyEsc:
 			m.filtering = false
 			m.filter.Blur()
+			if m.pulling {
+				m.pulling = false
+				ref := strings.TrimSpace(m.filter.Value())
+				if msg.Type == tea.KeyEsc || ref == "" {
+					return m, nil
+				}
+				return m.startPull(ref)
+			}
 			if m.searching {
 				m.searching = false
 				if msg.Type == tea.KeyEsc {
@@ -362,7 +400,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
-		if !m.searching {
+		if !m.searching && !m.pulling {
 			m.tables[m.side].SetFilter(m.filter.Value())
 		}
 		return m, cmd
@@ -435,6 +473,11 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.filter.Prompt = "/"
 			m.filter.SetValue(t.Filter())
 		}
+		return m, m.filter.Focus()
+	case key.Matches(msg, k.Pull) && m.side == imagesTab:
+		m.filtering, m.pulling = true, true
+		m.filter.Prompt = "pull: "
+		m.filter.SetValue("")
 		return m, m.filter.Focus()
 	case key.Matches(msg, k.NextMatch) && m.detail == logsPane:
 		m.text.Next(1)
@@ -613,6 +656,9 @@ func (m Model) View() string {
 }
 
 func (m Model) detailView(w, h int) string {
+	if m.side == imagesTab && m.progress != nil && !m.progress.done {
+		return m.progress.view(m.theme, w, h)
+	}
 	if m.side == containersTab && m.detail == shellPane {
 		return m.shellView(w, h)
 	}
