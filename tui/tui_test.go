@@ -53,8 +53,8 @@ func testModel(t *testing.T) Model {
 // digests differ per machine (the busybox binary is the host's): mask them.
 var (
 	hexRun  = regexp.MustCompile(`[0-9a-f]{12,64}`)
-	tmpPath = regexp.MustCompile(`/tmp/[^ │\n]*`)
-	stamp   = regexp.MustCompile(`\d{4}-\d\d-\d\d[ T][0-9:.]+[^ │\n]*( [+-]\d{4} \w+)?`)
+	tmpPath = regexp.MustCompile(`/tmp/[^ │\n]* *`)
+	stamp   = regexp.MustCompile(`\d{4}-\d\d-\d\d[ T][0-9:.]+[^ │\n]*( [+-]\d{4} \w+)? *`)
 )
 
 // stable masks what differs between machines and runs: digests (the
