@@ -156,6 +156,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.refreshContainerRows()
 		cmd := m.detailIfNew()
+		// Samples tick only while something runs: an idle screen never
+		// redraws.
+		if !m.ticking && m.anyRunning() {
+			m.ticking = true
+			return m, tea.Batch(cmd, tick())
+		}
 		return m, cmd
 	case volumesMsg:
 		m.setErr(msg.err)
