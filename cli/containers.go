@@ -43,18 +43,9 @@ func runCmd(a *app) *cobra.Command {
 		Short: "Create and run a new container from an image",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.entrypointSet = cmd.Flags().Changed("entrypoint")
-			o, err := f.options(args)
+			e, id, err := a.createFromFlags(cmd, &f, args)
 			if err != nil {
-				return usageError(err)
-			}
-			e, err := a.engine()
-			if err != nil {
-				return exitFrom(err)
-			}
-			id, err := a.createPulling(cmd.Context(), e, o)
-			if err != nil {
-				return exitFrom(err)
+				return err
 			}
 			if f.detach {
 				if err := e.StartDetached(cmd.Context(), id); err != nil {
@@ -115,18 +106,9 @@ func createCmd(a *app) *cobra.Command {
 		Short: "Create a new container",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f.entrypointSet = cmd.Flags().Changed("entrypoint")
-			o, err := f.options(args)
+			_, id, err := a.createFromFlags(cmd, &f, args)
 			if err != nil {
-				return usageError(err)
-			}
-			e, err := a.engine()
-			if err != nil {
-				return exitFrom(err)
-			}
-			id, err := a.createPulling(cmd.Context(), e, o)
-			if err != nil {
-				return exitFrom(err)
+				return err
 			}
 			fmt.Fprintln(a.stdout, id)
 			return nil
@@ -568,4 +550,23 @@ func (a *app) createPulling(ctx context.Context, e *engine.Engine, o engine.Crea
 		return "", fmt.Errorf("%w (pulling it failed: %v)", err, perr)
 	}
 	return e.CreateContainer(ctx, o)
+}
+
+// createFromFlags is what run and create share: flags to options, then the
+// container (pulling its image when missing).
+func (a *app) createFromFlags(cmd *cobra.Command, f *runFlags, args []string) (*engine.Engine, string, error) {
+	f.entrypointSet = cmd.Flags().Changed("entrypoint")
+	o, err := f.options(args)
+	if err != nil {
+		return nil, "", usageError(err)
+	}
+	e, err := a.engine()
+	if err != nil {
+		return nil, "", exitFrom(err)
+	}
+	id, err := a.createPulling(cmd.Context(), e, o)
+	if err != nil {
+		return nil, "", exitFrom(err)
+	}
+	return e, id, nil
 }

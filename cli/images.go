@@ -357,19 +357,7 @@ func imagePruneCmd(a *app) *cobra.Command {
 			if !force && !a.confirm(msg) {
 				return nil
 			}
-			ids, freed, err := e.PruneImages(cmd.Context(), all)
-			if err != nil {
-				return err
-			}
-			if len(ids) > 0 {
-				fmt.Fprintln(a.stdout, "Deleted Images:")
-				for _, id := range ids {
-					fmt.Fprintf(a.stdout, "deleted: %s\n", id)
-				}
-				fmt.Fprintln(a.stdout)
-			}
-			fmt.Fprintf(a.stdout, "Total reclaimed space: %s\n", humanSize(freed))
-			return nil
+			return a.pruneImages(cmd, e, all)
 		},
 	}
 	c.Flags().BoolVarP(&all, "all", "a", false, "remove all images not used by a container, not just dangling ones")
@@ -390,4 +378,21 @@ func asJSONMaps(vs []any) []any {
 		out[i] = asJSONMap(v)
 	}
 	return out
+}
+
+// pruneImages removes unused images and reports them as docker does.
+func (a *app) pruneImages(cmd *cobra.Command, e *engine.Engine, all bool) error {
+	ids, freed, err := e.PruneImages(cmd.Context(), all)
+	if err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		fmt.Fprintln(a.stdout, "Deleted Images:")
+		for _, id := range ids {
+			fmt.Fprintf(a.stdout, "deleted: %s\n", id)
+		}
+		fmt.Fprintln(a.stdout)
+	}
+	fmt.Fprintf(a.stdout, "Total reclaimed space: %s\n", humanSize(freed))
+	return nil
 }

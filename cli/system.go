@@ -74,19 +74,7 @@ func systemCmd(a *app) *cobra.Command {
 			if !force && !a.confirm(msg) {
 				return nil
 			}
-			ids, freed, err := e.PruneImages(cmd.Context(), all)
-			if err != nil {
-				return err
-			}
-			if len(ids) > 0 {
-				fmt.Fprintln(a.stdout, "Deleted Images:")
-				for _, id := range ids {
-					fmt.Fprintf(a.stdout, "deleted: %s\n", id)
-				}
-				fmt.Fprintln(a.stdout)
-			}
-			fmt.Fprintf(a.stdout, "Total reclaimed space: %s\n", humanSize(freed))
-			return nil
+			return a.pruneImages(cmd, e, all)
 		},
 	}
 	prune.Flags().BoolVarP(&all, "all", "a", false, "remove all unused images, not just dangling ones")

@@ -3,20 +3,12 @@ package cli
 import (
 	"fmt"
 	"time"
+
+	"berth/internal/units"
 )
 
-// humanSize prints sizes as docker does: decimal units, three significant
-// digits (4.26MB).
-func humanSize(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
-	f := float64(n)
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	return fmt.Sprintf("%.4g%s", f, units[i])
-}
+// humanSize prints sizes as docker does.
+func humanSize(n int64) string { return units.HumanSize(n) }
 
 // since prints "3 days ago" as docker's CREATED column.
 func since(t time.Time, now time.Time) string {

@@ -95,23 +95,8 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (diges
 	cfg.RootFS.DiffIDs = append(append([]digest.Digest{}, cfg.RootFS.DiffIDs...), sl.DiffID)
 	cfg.History = append(cfg.History, ocispec.History{Created: &now, Author: o.Author, Comment: o.Message,
 		CreatedBy: "berth commit " + ci.Record.Name})
-	cb, err := json.Marshal(cfg)
+	cd, err := e.storeImage(&cfg, append(append([]ocispec.Descriptor{}, base.Body.Layers...), sl.Desc), refs)
 	if err != nil {
-		return "", err
-	}
-	cd, err := e.Store.PutBytes(cb)
-	if err != nil {
-		return "", err
-	}
-	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest,
-		Config: ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: cd, Size: int64(len(cb))},
-		Layers: append(append([]ocispec.Descriptor{}, base.Body.Layers...), sl.Desc)}
-	m.SchemaVersion = 2
-	mb, err := json.Marshal(m)
-	if err != nil {
-		return "", err
-	}
-	if _, err := e.commitImage(mb, m.MediaType, cd, refs); err != nil {
 		return "", err
 	}
 	e.publish(events.Event{Type: events.Image, Action: "commit", ID: cd.String(), Name: first(refs)})

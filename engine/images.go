@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -217,4 +218,29 @@ func (e *Engine) commitImage(mb []byte, mediaType string, configDigest digest.Di
 		return nil
 	})
 	return desc, err
+}
+
+// storeImage writes an image berth made (import, commit): its config, an
+// OCI manifest over layers already stored, and the names.
+func (e *Engine) storeImage(cfg *ocispec.Image, layers []ocispec.Descriptor, refs []string) (digest.Digest, error) {
+	cb, err := json.Marshal(cfg)
+	if err != nil {
+		return "", err
+	}
+	cd, err := e.Store.PutBytes(cb)
+	if err != nil {
+		return "", err
+	}
+	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest,
+		Config: ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: cd, Size: int64(len(cb))},
+		Layers: layers}
+	m.SchemaVersion = 2
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.commitImage(mb, m.MediaType, cd, refs); err != nil {
+		return "", err
+	}
+	return cd, nil
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -57,23 +56,8 @@ func (e *Engine) Import(ctx context.Context, r io.Reader, opts ImportOptions) (d
 		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{sl.DiffID}},
 		History:  []ocispec.History{{Created: &now, CreatedBy: "berth import " + name, Comment: comment}},
 	}
-	cb, err := json.Marshal(cfg)
+	cd, err := e.storeImage(&cfg, []ocispec.Descriptor{sl.Desc}, refs)
 	if err != nil {
-		return "", err
-	}
-	cd, err := e.Store.PutBytes(cb)
-	if err != nil {
-		return "", err
-	}
-	m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest,
-		Config: ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: cd, Size: int64(len(cb))},
-		Layers: []ocispec.Descriptor{sl.Desc}}
-	m.SchemaVersion = 2
-	mb, err := json.Marshal(m)
-	if err != nil {
-		return "", err
-	}
-	if _, err := e.commitImage(mb, m.MediaType, cd, refs); err != nil {
 		return "", fmt.Errorf("import: %w", err)
 	}
 	e.publish(events.Event{Type: events.Image, Action: "import", ID: cd.String(), Name: first(refs)})

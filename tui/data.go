@@ -12,6 +12,7 @@ import (
 	"berth/engine"
 	"berth/engine/image"
 	"berth/engine/monitor"
+	"berth/internal/units"
 )
 
 // Every engine call runs as a tea.Cmd and comes back as one of these.
@@ -169,14 +170,7 @@ func tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-func humanSize(n int64) string {
-	f, units, i := float64(n), []string{"B", "kB", "MB", "GB", "TB"}, 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	return fmt.Sprintf("%.3g%s", f, units[i])
-}
+func humanSize(n int64) string { return units.HumanSize(n) }
 
 func ago(t time.Time, now time.Time) string {
 	if t.IsZero() {
