@@ -21,7 +21,7 @@ type KeyMap struct {
 	Filter, Refresh, Help, Quit, Back       key.Binding
 	Follow, Shell, LeaveShell, Zoom         key.Binding
 	NextMatch, PrevMatch, Timestamps        key.Binding
-	Pull                                    key.Binding
+	Pull, Pause, Split                      key.Binding
 }
 
 // Default is berth's stock keymap (vim keys and arrows), as the issue lists.
@@ -39,7 +39,7 @@ func Default() KeyMap {
 		Filter: b("filter", "/"), Refresh: b("refresh", "ctrl+r"), Help: b("help", "?"), Quit: b("quit", "q", "ctrl+c"),
 		Back: b("back", "esc"), Follow: b("follow logs", "f"),
 		Shell: b("shell", "s"), LeaveShell: b("leave shell", "ctrl+]"), Zoom: b("zoom shell", "ctrl+o"),
-		Pull:      b("pull image", "p"),
+		Pull: b("pull image", "p"), Pause: b("pause/unpause", "P"), Split: b("split: stats beside", "|"),
 		NextMatch: b("next match", "n"), PrevMatch: b("previous match", "N"), Timestamps: b("timestamps", "T"),
 	}
 }
@@ -53,7 +53,7 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"layers": &k.Layers, "inspect": &k.Inspect, "run": &k.Run, "start": &k.Start, "stop": &k.Stop,
 		"remove": &k.Remove, "restart": &k.Restart, "filter": &k.Filter, "refresh": &k.Refresh, "help": &k.Help,
 		"quit": &k.Quit, "back": &k.Back, "follow": &k.Follow, "shell": &k.Shell, "leave_shell": &k.LeaveShell,
-		"zoom": &k.Zoom, "next_match": &k.NextMatch, "prev_match": &k.PrevMatch, "timestamps": &k.Timestamps, "pull": &k.Pull,
+		"zoom": &k.Zoom, "next_match": &k.NextMatch, "prev_match": &k.PrevMatch, "timestamps": &k.Timestamps, "pull": &k.Pull, "pause": &k.Pause, "split": &k.Split,
 	}
 }
 
@@ -103,8 +103,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Open, k.Logs, k.Stats, k.Layers, k.Inspect, k.Follow},
 		{k.Filter, k.NextMatch, k.PrevMatch, k.Timestamps},
-		{k.Shell, k.LeaveShell, k.Zoom},
-		{k.Run, k.Pull, k.Start, k.Stop, k.Restart, k.Remove},
+		{k.Shell, k.LeaveShell, k.Zoom, k.Split},
+		{k.Run, k.Pull, k.Start, k.Stop, k.Restart, k.Pause, k.Remove},
 		{k.Refresh, k.Back, k.Help, k.Quit},
 	}
 }

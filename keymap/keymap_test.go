@@ -27,3 +27,14 @@ func TestApplyOverrides(t *testing.T) {
 		t.Fatalf("unknown action: %v", err)
 	}
 }
+
+// Every binding has keys: an action added to KeyMap but not to Default
+// would silently never fire.
+func TestEveryActionBound(t *testing.T) {
+	k := Default()
+	for name, b := range k.bindings() {
+		if len(b.Keys()) == 0 {
+			t.Errorf("action %s has no default key", name)
+		}
+	}
+}

@@ -78,6 +78,7 @@ type Model struct {
 	searching     bool // the filter input searches the logs instead
 	pulling       bool // the filter input asks for an image to pull
 	ticking       bool // 1 s samples run only while containers run
+	split         bool // containers: the stats pane beside the detail
 	progress      *pullProgress
 }
 
@@ -117,7 +118,8 @@ func New(e *engine.Engine) (Model, error) {
 	m.tables[imagesTab] = &views.Table{Columns: []views.Column{{Title: "REPOSITORY"}, {Title: "TAG", Width: 8},
 		{Title: "IMAGE ID", Width: 12, Optional: true}, {Title: "AGE", Width: 4, Optional: true}, {Title: "SIZE", Width: 6, Right: true}}}
 	m.tables[containersTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "IMAGE", Optional: true},
-		{Title: "STATE", Width: 9}, {Title: "UP", Width: 4, Optional: true}, {Title: "CPU", Width: 6, Right: true}, {Title: "MEM", Width: 6, Right: true}}}
+		{Title: "STATE", Width: 9}, {Title: "UP", Width: 4, Optional: true}, {Title: "CPU", Width: 6, Right: true}, {Title: "MEM", Width: 6, Right: true},
+		{Title: "CPU 1m", Width: 10, Optional: true}}}
 	m.tables[volumesTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "DRIVER", Width: 6}}}
 	m.tables[buildsTab] = &views.Table{Columns: []views.Column{{Title: "BUILD"}, {Title: "STATUS", Width: 10}}}
 	m.watch = newWatcher(e.Store.Root())
@@ -291,7 +293,7 @@ func (m *Model) refreshContainerRows() {
 	now := m.now()
 	for _, ci := range sortedContainers(m.ctrs) {
 		r, s := ci.Record, ci.State
-		up, cpu, mem := "-", "-", "-"
+		up, cpu, mem, spark := "-", "-", "-", ""
 		state := s.Status
 		if s.Health != nil && s.Health.Status != "" && state == "running" {
 			state += "(" + s.Health.Status[:1] + ")"
@@ -301,10 +303,11 @@ func (m *Model) refreshContainerRows() {
 			if h := m.hist[r.ID]; h != nil && len(h.cpu) > 0 {
 				cpu = fmt.Sprintf("%.1f%%", h.cpu[len(h.cpu)-1])
 				mem = humanSize(int64(h.mem[len(h.mem)-1]))
+				spark = views.Sparkline(h.cpu, 10, 100)
 			}
 		}
 		keys = append(keys, r.ID)
-		rows = append(rows, []string{r.Name, r.Image, state, up, cpu, mem})
+		rows = append(rows, []string{r.Name, r.Image, state, up, cpu, mem, spark})
 	}
 	m.tables[containersTab].SetRows(keys, rows)
 }
@@ -508,6 +511,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case key.Matches(msg, k.Stats) && m.side == containersTab:
 		m.detail = statsPane
+	case key.Matches(msg, k.Split):
+		m.split = !m.split
 	case key.Matches(msg, k.Shell) && m.side == containersTab && id != "":
 		return m.openShell(id)
 	case key.Matches(msg, k.Layers) && m.side == imagesTab:
@@ -558,6 +563,11 @@ func (m Model) act(msg tea.KeyMsg, id string) (tea.Model, tea.Cmd) {
 			return m, action("berth start "+name, func(ctx context.Context) error { return e.StartDetached(ctx, id) })
 		case key.Matches(msg, k.Stop):
 			return m, action("berth stop "+name, func(ctx context.Context) error { return e.Stop(ctx, id, nil) })
+		case key.Matches(msg, k.Pause):
+			if c, ok := m.ctrs[id]; ok && c.State.Status == "paused" {
+				return m, action("berth unpause "+name, func(ctx context.Context) error { return e.Unpause(ctx, id) })
+			}
+			return m, action("berth pause "+name, func(ctx context.Context) error { return e.Pause(ctx, id) })
 		case key.Matches(msg, k.Restart):
 			return m, action("berth restart "+name, func(ctx context.Context) error {
 				if err := e.Stop(ctx, id, nil); err != nil {
@@ -644,6 +654,12 @@ func (m Model) View() string {
 			buildsTab: "no builds: the Dockerfile builder has not landed yet"}[m.side]
 		left := m.tables[m.side].View(th, lw, bodyH, true, empty)
 		right := m.detailView(m.width-lw-1, bodyH)
+		if m.split && m.side == containersTab && m.detail != statsPane {
+			rw := m.width - lw - 1
+			w1 := rw / 2
+			right = lipgloss.JoinHorizontal(lipgloss.Top, m.detailView(w1, bodyH),
+				strings.TrimRight(strings.Repeat(th.Dim.Render("│")+"\n", bodyH), "\n"), m.statsView(rw-w1-1, bodyH))
+		}
 		sep := strings.TrimRight(strings.Repeat(th.Dim.Render("│")+"\n", bodyH), "\n")
 		body = lipgloss.JoinHorizontal(lipgloss.Top, left, sep, right)
 	}
@@ -669,6 +685,14 @@ func (m Model) detailView(w, h int) string {
 		return m.shellView(w, h)
 	}
 	if m.side == containersTab && m.detail == statsPane {
+		return m.statsView(w, h)
+	}
+	return m.text.View(m.theme, w, h)
+}
+
+// statsView graphs the selected container's samples.
+func (m Model) statsView(w, h int) string {
+	{
 		id := m.selected()
 		hst := m.hist[id]
 		if hst == nil || len(hst.cpu) == 0 {
@@ -685,7 +709,6 @@ func (m Model) detailView(w, h int) string {
 		}
 		return views.Stats(m.theme, "Stats (1 s samples, 5 min)", series, w, h)
 	}
-	return m.text.View(m.theme, w, h)
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -20,7 +20,7 @@ import (
 var (
 	berthBin = flag.String("berth", "./berth", "berth binary")
 	outDir   = flag.String("out", "screenshots", "where PNGs go")
-	cols     = flag.Int("cols", 100, "terminal width")
+	cols     = flag.Int("cols", 150, "terminal width")
 	rows     = flag.Int("rows", 30, "terminal height")
 )
 
@@ -74,7 +74,7 @@ func run() error {
 		{name: "layers", keys: []string{"j", "L"}, wait: "efficiency"},
 		{name: "logs", keys: []string{"2", "Enter"}, wait: "GET /index.html"},
 		{name: "stats", keys: []string{"2", "t"}, wait: "CPU %", delay: 4 * time.Second},
-		{name: "shell", keys: []string{"2", "s", "ls --color=always /", "Enter"}, wait: "proc", delay: time.Second},
+		{name: "shell", keys: []string{"2", "|", "s", "ls --color=always /", "Enter"}, wait: "proc", delay: 2 * time.Second},
 	}
 	for _, s := range shots {
 		if err := take(bin, root, s); err != nil {
