@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -131,6 +132,9 @@ func TestUserNetworkNamesAndModes(t *testing.T) {
 // listener, and the address pool is whole again.
 func TestNetworkCleanup(t *testing.T) {
 	e := newEnv(t)
+	e.ok("run", "--rm", "busybox", "true") // makes the store's bridge
+	bridge := storeBridge(t, e)
+	countVeths := func() int { return countVethsOn(bridge) }
 	linksBefore := countVeths()
 	var wg sync.WaitGroup
 	errs := make(chan string, 30)
@@ -173,13 +177,23 @@ func TestNetworkCleanup(t *testing.T) {
 	}
 }
 
-func countVeths() int {
-	out, _ := exec.Command("ip", "-o", "link", "show", "type", "veth").Output()
-	n := 0
-	for _, l := range strings.Split(string(out), "\n") {
-		if strings.Contains(l, ": vb") {
-			n++
-		}
+// countVethsOn counts the veths enslaved to one bridge: other stores'
+// containers (other tests, a developer's own) do not count.
+func countVethsOn(bridge string) int {
+	out, _ := exec.Command("ip", "-o", "link", "show", "master", bridge).Output()
+	return strings.Count(string(out), ": vb")
+}
+
+func storeBridge(t *testing.T, e *env) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.root, "networks", "bridge.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return n
+	var n struct{ Bridge string }
+	json.Unmarshal(b, &n)
+	if n.Bridge == "" {
+		t.Fatalf("no bridge in %s", b)
+	}
+	return n.Bridge
 }
