@@ -80,6 +80,9 @@ func main() {
 	if *only == "" || strings.Contains("TUI frame", *only) {
 		tuiRows(tw)
 	}
+	if os.Geteuid() == 0 && (*only == "" || strings.Contains("TUI process", *only)) {
+		tuiProcessRows(tw, bin, w)
+	}
 	tw.Flush()
 }
 

@@ -38,7 +38,11 @@ func imagesCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			imgs, err := e.Images(cmd.Context())
+			list := e.ImagesWithoutUsage
+			if strings.Contains(format, "Containers") || strings.Contains(format, "json") { // the only outputs that show usage
+				list = e.Images
+			}
+			imgs, err := list(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -58,6 +62,7 @@ func imagesCmd(a *app) *cobra.Command {
 				if len(tags) == 0 {
 					tags = []string{""}
 				}
+				byRepo := digestsByRepo(im.RepoDigests)
 				for _, t := range tags {
 					if !match(im, t) {
 						continue
@@ -75,7 +80,7 @@ func imagesCmd(a *app) *cobra.Command {
 					if t != "" {
 						r.Repository, r.Tag = image.SplitFamiliar(t)
 					}
-					r.Digest = digestFor(im.RepoDigests, t)
+					r.Digest = digestFor(byRepo, t)
 					rows = append(rows, r)
 				}
 			}
@@ -154,13 +159,33 @@ func globMatch(pattern, s string) bool {
 }
 
 // digestFor picks the repo digest in tag's repository ("<none>" if none).
-func digestFor(repoDigests []string, tag string) string {
-	tr, err := image.ParseRef(tag)
+// digestsByRepo maps each repository of an image to its digest, parsed once
+// per image: an image with many tags would otherwise parse its digests once
+// per tag.
+func digestsByRepo(repoDigests []string) map[string]string {
+	out := map[string]string{}
 	for _, d := range repoDigests {
-		dr, derr := image.ParseRef(d)
-		if derr == nil && (err != nil || dr.Repository() == tr.Repository()) {
-			return dr.Digest().String()
+		if dr, err := image.ParseRef(d); err == nil {
+			if _, ok := out[dr.Repository()]; !ok {
+				out[dr.Repository()] = dr.Digest().String()
+			}
+			if _, ok := out[""]; !ok {
+				out[""] = dr.Digest().String()
+			}
 		}
+	}
+	return out
+}
+
+// digestFor is the digest shown beside tag: its repository's, or for an
+// untagged row the image's first.
+func digestFor(byRepo map[string]string, tag string) string {
+	key := ""
+	if tr, err := image.ParseRef(tag); err == nil {
+		key = tr.Repository()
+	}
+	if d, ok := byRepo[key]; ok {
+		return d
 	}
 	return "<none>"
 }

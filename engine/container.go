@@ -166,6 +166,13 @@ func (e *Engine) containerInfo(id string) (ContainerInfo, error) {
 
 // Container finds a container by full ID, unique ID prefix, or name.
 func (e *Engine) Container(ref string) (ContainerInfo, error) {
+	// A full ID names its directory: no need to read every container, which
+	// per-second stats of many containers in a large store would do.
+	if digest.Algorithm("sha256").Validate(ref) == nil {
+		if ci, err := e.containerInfo(ref); err == nil {
+			return ci, nil
+		}
+	}
 	all, err := e.Containers()
 	if err != nil {
 		return ContainerInfo{}, err

@@ -40,9 +40,11 @@ type (
 		cpu, mem float64 // cpu in % of one core, mem in bytes
 		memLimit float64
 		pids     float64
+		sample   cpuSample // the counter the next sample is measured from
 		err      error
 	}
-	actionMsg struct {
+	statsBatchMsg []statsMsg
+	actionMsg     struct {
 		cli string // the CLI line that does the same: the command log
 		err error
 	}
@@ -51,7 +53,7 @@ type (
 
 func loadAll(e *engine.Engine) tea.Cmd {
 	return tea.Batch(
-		func() tea.Msg { items, err := e.Images(context.Background()); return imagesMsg{items, err} },
+		func() tea.Msg { items, err := e.ImagesWithoutUsage(context.Background()); return imagesMsg{items, err} },
 		func() tea.Msg { items, err := e.Containers(); return containersMsg{items, err} },
 		func() tea.Msg { items, err := e.Volumes(); return volumesMsg{items, err} },
 	)
@@ -137,29 +139,36 @@ func logLines(entries []monitor.LogEntry, timestamps bool) ([]string, []bool) {
 	return lines, stderr
 }
 
-func sampleStats(e *engine.Engine, id string, prev uint64, prevAt time.Time) tea.Cmd {
+// sampleStats reads the cgroup counters of the given running containers
+// in one command, so a second's samples cost one update and one redraw
+// however many containers run.
+func sampleStats(e *engine.Engine, prev map[string]cpuSample) tea.Cmd {
 	return func() tea.Msg {
-		s, err := e.ContainerStats(context.Background(), id)
-		if err != nil {
-			return statsMsg{id: id, err: err}
+		var out statsBatchMsg
+		for id, p := range prev {
+			out = append(out, sampleOne(e, id, p))
 		}
-		m := statsMsg{id: id, mem: float64(s.Memory.WorkingSet), memLimit: float64(s.Memory.Limit), pids: float64(s.Pids.Current)}
-		if prev > 0 && s.CPU.UsageNS >= prev {
-			m.cpu = float64(s.CPU.UsageNS-prev) / float64(time.Since(prevAt).Nanoseconds()) * 100
-		}
-		cpuTotals[id] = cpuSample{s.CPU.UsageNS, time.Now()}
-		return m
+		return out
 	}
+}
+
+func sampleOne(e *engine.Engine, id string, prev cpuSample) statsMsg {
+	s, err := e.ContainerStats(context.Background(), id)
+	if err != nil {
+		return statsMsg{id: id, err: err}
+	}
+	m := statsMsg{id: id, mem: float64(s.Memory.WorkingSet), memLimit: float64(s.Memory.Limit), pids: float64(s.Pids.Current)}
+	if prev.ns > 0 && s.CPU.UsageNS >= prev.ns {
+		m.cpu = float64(s.CPU.UsageNS-prev.ns) / float64(time.Since(prev.at).Nanoseconds()) * 100
+	}
+	m.sample = cpuSample{s.CPU.UsageNS, time.Now()}
+	return m
 }
 
 type cpuSample struct {
 	ns uint64
 	at time.Time
 }
-
-// cpuTotals keeps the last CPU counter per container (touched only from
-// commands, one at a time per container).
-var cpuTotals = map[string]cpuSample{}
 
 // action runs an engine call and reports it with its CLI equivalent.
 func action(cli string, fn func(ctx context.Context) error) tea.Cmd {
