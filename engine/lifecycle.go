@@ -11,6 +11,7 @@ import (
 	"berth/engine/cgroups"
 	"berth/engine/events"
 	"berth/engine/monitor"
+	"berth/engine/network"
 )
 
 func running(s monitor.State) bool {
@@ -141,6 +142,9 @@ func (e *Engine) RemoveContainer(ctx context.Context, ref string, force, volumes
 		}
 		if !e.waitExit(ctx, ci.Record.ID, 10*time.Second) {
 			return fmt.Errorf("container %s did not exit after SIGKILL", ci.Record.Name)
+		}
+		if ci.State.Pid > 0 {
+			network.WaitGone(ci.State.Pid, len(ci.Record.Networks), 2*time.Second)
 		}
 	}
 	// A monitor that died uncleanly leaves its cgroup behind.

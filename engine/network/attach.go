@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -75,7 +76,7 @@ func Attach(n *Network, pid int, ifname string, ip net.IP, defaultRoute bool) er
 		return err
 	}
 	mtu := br.Attrs().MTU
-	hostName := "vb" + strconv.FormatInt(int64(pid), 36) + ifname[len(ifname)-1:]
+	hostName := hostEnd(pid, ifname)
 	peerName := "vc" + strconv.FormatInt(int64(pid), 36) + ifname[len(ifname)-1:]
 	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: hostName, MTU: mtu, MasterIndex: br.Attrs().Index}, PeerName: peerName}
 	if err := netlink.LinkAdd(veth); err != nil {
@@ -131,6 +132,27 @@ func Attach(n *Network, pid int, ifname string, ip net.IP, defaultRoute bool) er
 		}
 	}
 	return nil
+}
+
+// hostEnd names the host end of the veth for the container whose init is pid.
+func hostEnd(pid int, ifname string) string {
+	return "vb" + strconv.FormatInt(int64(pid), 36) + ifname[len(ifname)-1:]
+}
+
+// WaitGone waits, up to timeout, for the host ends of the n interfaces of
+// the container whose init was pid to go. The kernel removes a veth after
+// its namespace dies, asynchronously: waiting lets `rm` return with nothing
+// of the container left on the host.
+func WaitGone(pid, n int, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for i := range n {
+		for {
+			if _, err := netlink.LinkByName(hostEnd(pid, "eth"+strconv.Itoa(i))); err != nil || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
 
 // Detach removes the container's interface on n from a running container.
