@@ -20,9 +20,10 @@ import (
 // The store holds 1000 containers and 500 images, the sizes.
 func tuiProcessRows(tw *tabwriter.Writer, bin, w string) {
 	root := filepath.Join(w, "berth-tui-root")
-	sock := fmt.Sprintf("berth-bench-%d", os.Getpid())
+	// tmux's own socket directory keeps sockets after kill-server.
+	sock := filepath.Join(w, "tmux.sock")
 	tmux := func(args ...string) (string, error) {
-		out, err := exec.Command("tmux", append([]string{"-L", sock}, args...)...).CombinedOutput()
+		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
 		return string(out), err
 	}
 	report := func(name, val, budget string, ratio float64) {

@@ -2,7 +2,9 @@ package tests
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,25 +23,34 @@ func newTmux(t *testing.T, e *env, cols, rows int, cmdline string) *tmuxSession 
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux not installed")
 	}
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("berth-test-%d", time.Now().UnixNano()), name: "main"}
+	// The server's socket lives in a directory of the test's own, so that
+	// nothing of it outlives the test (tmux's default directory keeps them).
+	dir, err := os.MkdirTemp("", "btmux")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &tmuxSession{t: t, socket: filepath.Join(dir, "s"), name: "main"}
 	full := fmt.Sprintf("%s --root %s %s; echo EXITED-$?; sleep 60", e.bin, e.root, cmdline)
-	if out, err := exec.Command("tmux", "-L", s.socket, "new-session", "-d", "-s", s.name,
+	if out, err := exec.Command("tmux", "-S", s.socket, "new-session", "-d", "-s", s.name,
 		"-x", fmt.Sprint(cols), "-y", fmt.Sprint(rows), full).CombinedOutput(); err != nil {
 		t.Fatalf("tmux: %v %s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	t.Cleanup(func() {
+		exec.Command("tmux", "-S", s.socket, "kill-server").Run()
+		os.RemoveAll(dir)
+	})
 	return s
 }
 
 func (s *tmuxSession) keys(k ...string) {
 	s.t.Helper()
-	if out, err := exec.Command("tmux", append([]string{"-L", s.socket, "send-keys", "-t", s.name}, k...)...).CombinedOutput(); err != nil {
+	if out, err := exec.Command("tmux", append([]string{"-S", s.socket, "send-keys", "-t", s.name}, k...)...).CombinedOutput(); err != nil {
 		s.t.Fatalf("send-keys: %v %s", err, out)
 	}
 }
 
 func (s *tmuxSession) screen() string {
-	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-t", s.name).Output()
+	out, _ := exec.Command("tmux", "-S", s.socket, "capture-pane", "-p", "-t", s.name).Output()
 	return string(out)
 }
 
@@ -71,7 +82,7 @@ func TestInteractiveTTY(t *testing.T) {
 	}
 	s.keys("stty size", "Enter")
 	s.waitFor("30 100")
-	exec.Command("tmux", "-L", s.socket, "resize-window", "-t", s.name, "-x", "120", "-y", "40").Run()
+	exec.Command("tmux", "-S", s.socket, "resize-window", "-t", s.name, "-x", "120", "-y", "40").Run()
 	time.Sleep(200 * time.Millisecond)
 	s.keys("stty size", "Enter")
 	s.waitFor("40 120")
