@@ -2,7 +2,12 @@ package tests
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -76,4 +81,43 @@ func TestTUIShellPaneAndStats(t *testing.T) {
 	})
 	s.keys("q")
 	s.waitFor("EXITED-0")
+}
+
+// Started with SIGHUP ignored (nohup), the TUI must still end when its
+// terminal goes away instead of running on unseen.
+func TestTUIQuitsOnHangup(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "s")
+	cmd := fmt.Sprintf("trap '' HUP; exec %s --root %s", e.bin, e.root)
+	if out, err := exec.Command("tmux", "-S", sock, "new-session", "-d", "-x", "100", "-y", "30", cmd).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "-S", sock, "kill-server").Run() })
+	out, err := exec.Command("tmux", "-S", sock, "list-panes", "-F", "#{pane_pid}").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		screen, _ := exec.Command("tmux", "-S", sock, "capture-pane", "-p").Output()
+		if strings.Contains(string(screen), "1 Images") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("berth did not draw:\n%s", screen)
+		}
+	}
+	exec.Command("tmux", "-S", sock, "kill-server").Run()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		// Gone, or a zombie waiting for its (dead) parent's reaper.
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatal("berth ran on after its terminal hung up")
+		}
+	}
 }

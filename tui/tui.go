@@ -742,6 +742,7 @@ func Run(ctx context.Context, e *engine.Engine) error {
 		return err
 	}
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithFPS(frameRate))
+	go quitOnHangup(p)
 	_, err = p.Run()
 	m.watch.close()
 	if err != nil && ctx.Err() == nil {
