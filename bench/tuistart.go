@@ -29,13 +29,13 @@ func tuiProcessRows(tw *tabwriter.Writer, bin, w string) {
 	report := func(name, val, budget string, ratio float64) {
 		fmt.Fprintf(tw, "%s\t%s\tbudget\t%s\t%.2f\n", name, val, budget, ratio)
 	}
-	fail := func(name string, err error) { fmt.Fprintf(tw, "%s\terror: %v\n", name, err) }
+	rowErr := func(name string, err error) { fmt.Fprintf(tw, "%s\terror: %v\n", name, err) }
 	if _, err := exec.LookPath("tmux"); err != nil {
 		fmt.Fprintf(tw, "TUI first frame\tskipped: tmux not installed\n")
 		return
 	}
 	if err := tuiStore(bin, root, 1000, 500); err != nil {
-		fail("TUI first frame", err)
+		rowErr("TUI first frame", err)
 		return
 	}
 	defer tmux("kill-server")
@@ -48,7 +48,7 @@ func tuiProcessRows(tw *tabwriter.Writer, bin, w string) {
 		}
 		d, err := firstFrame(tmux, bin, root)
 		if err != nil {
-			fail("TUI first frame", err)
+			rowErr("TUI first frame", err)
 			return
 		}
 		firsts = append(firsts, d)
@@ -59,14 +59,14 @@ func tuiProcessRows(tw *tabwriter.Writer, bin, w string) {
 
 	pidText, err := tmux("display", "-p", "#{pane_pid}")
 	if err != nil {
-		fail("TUI idle CPU", err)
+		rowErr("TUI idle CPU", err)
 		return
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(pidText))
 	time.Sleep(2 * time.Second)
 	t0, err := cpuTicks(pid)
 	if err != nil {
-		fail("TUI idle CPU", err)
+		rowErr("TUI idle CPU", err)
 		return
 	}
 	const idle = 10 * time.Second
@@ -86,7 +86,7 @@ func tuiProcessRows(tw *tabwriter.Writer, bin, w string) {
 	for i := range 20 {
 		name := fmt.Sprintf("live%d", i)
 		if out, err := exec.Command(bin, "--root", root, "run", "-d", "--network", "none", "--name", name, "busybox", "sleep", "3600").CombinedOutput(); err != nil {
-			fail("TUI RSS", fmt.Errorf("run %s: %v: %s", name, err, out))
+			rowErr("TUI RSS", fmt.Errorf("run %s: %v: %s", name, err, out))
 			return
 		}
 		running = append(running, name)
@@ -117,7 +117,7 @@ func tuiProcessRows(tw *tabwriter.Writer, bin, w string) {
 	shells := countShells(pid)
 	rss, err := rssMB(pid, "VmRSS:")
 	if err != nil {
-		fail("TUI RSS", err)
+		rowErr("TUI RSS", err)
 		return
 	}
 	peak, _ := rssMB(pid, "VmHWM:")

@@ -285,11 +285,11 @@ func (m Model) sampleRunning() tea.Cmd {
 	prev := map[string]cpuSample{}
 	for id, c := range m.ctrs {
 		if c.State.Status == "running" {
+			var last cpuSample
 			if h := m.hist[id]; h != nil {
-				prev[id] = h.last
-			} else {
-				prev[id] = cpuSample{}
+				last = h.last
 			}
+			prev[id] = last
 		}
 	}
 	return sampleStats(m.eng, prev)
@@ -433,28 +433,21 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.showHelp = !m.showHelp
 	case key.Matches(msg, k.Back):
 		m.showHelp, m.err = false, nil
-	case key.Matches(msg, k.NextTab):
-		m.side = (m.side + 1) % 4
-		cmd := m.switchTab()
-		return m, cmd
-	case key.Matches(msg, k.PrevTab):
-		m.side = (m.side + 3) % 4
-		cmd := m.switchTab()
-		return m, cmd
-	case key.Matches(msg, k.Images):
-		m.side = imagesTab
-		cmd := m.switchTab()
-		return m, cmd
-	case key.Matches(msg, k.Containers):
-		m.side = containersTab
-		cmd := m.switchTab()
-		return m, cmd
-	case key.Matches(msg, k.Volumes):
-		m.side = volumesTab
-		cmd := m.switchTab()
-		return m, cmd
-	case key.Matches(msg, k.Builds):
-		m.side = buildsTab
+	case key.Matches(msg, k.NextTab, k.PrevTab, k.Images, k.Containers, k.Volumes, k.Builds):
+		switch {
+		case key.Matches(msg, k.NextTab):
+			m.side = (m.side + 1) % 4
+		case key.Matches(msg, k.PrevTab):
+			m.side = (m.side + 3) % 4
+		case key.Matches(msg, k.Images):
+			m.side = imagesTab
+		case key.Matches(msg, k.Containers):
+			m.side = containersTab
+		case key.Matches(msg, k.Volumes):
+			m.side = volumesTab
+		default:
+			m.side = buildsTab
+		}
 		cmd := m.switchTab()
 		return m, cmd
 	case key.Matches(msg, k.Up):
