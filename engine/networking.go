@@ -81,7 +81,7 @@ func (e *Engine) prestart(ci ContainerInfo) func(pid int) ([]string, func(), err
 			if i == 0 {
 				primaryIP = ip
 			}
-			if err := network.Attach(n, pid, "eth"+strconv.Itoa(i), ip, i == 0); err != nil {
+			if err := e.Networks().Attach(n, pid, "eth"+strconv.Itoa(i), ip, i == 0); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -218,7 +218,7 @@ func (e *Engine) ConnectNetwork(netName, ref string, aliases []string) error {
 	}
 	ci.Record.Networks[netName] = Endpoint{IP: ip.String(), Aliases: aliases}
 	if running(ci.State) && ci.State.Pid > 0 {
-		if err := network.Attach(n, ci.State.Pid, "eth"+strconv.Itoa(len(ci.Record.Networks)-1), ip, false); err != nil {
+		if err := e.Networks().Attach(n, ci.State.Pid, "eth"+strconv.Itoa(len(ci.Record.Networks)-1), ip, false); err != nil {
 			e.Networks().Release(netName, ci.Record.ID)
 			return err
 		}

@@ -25,8 +25,19 @@ func hostMTU() int {
 }
 
 // EnsureBridge creates the network's bridge (with the gateway address) if
-// it is not there.
-func EnsureBridge(n *Network) (netlink.Link, error) {
+// it is not there. The store's bridge lock is held throughout: without it a
+// second berth starting a container at the same instant sees the bridge
+// between its creation and its address and takes it for a stranger's.
+func (m *Manager) EnsureBridge(n *Network) (netlink.Link, error) {
+	unlock, err := m.s.Lock("bridge")
+	if err != nil {
+		return nil, fmt.Errorf("network %s: %w", n.Name, err)
+	}
+	defer unlock()
+	return ensureBridge(n)
+}
+
+func ensureBridge(n *Network) (netlink.Link, error) {
 	if l, err := netlink.LinkByName(n.Bridge); err == nil {
 		// It must be this network's bridge, not a namesake with another subnet.
 		addrs, _ := netlink.AddrList(l, netlink.FAMILY_V4)
@@ -50,9 +61,6 @@ func EnsureBridge(n *Network) (netlink.Link, error) {
 	}
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: n.Bridge, MTU: hostMTU()}}
 	if err := netlink.LinkAdd(br); err != nil {
-		if l, err2 := netlink.LinkByName(n.Bridge); err2 == nil {
-			return l, nil // another berth made it meanwhile
-		}
 		return nil, fmt.Errorf("network %s: create bridge %s: %w", n.Name, n.Bridge, err)
 	}
 	addr := &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP(n.Gateway).To4(), Mask: sn.Mask}}
@@ -70,8 +78,8 @@ func EnsureBridge(n *Network) (netlink.Link, error) {
 // end on the bridge, the other end named ifname inside with ip; the first
 // interface also gets the default route. When the namespace dies, the
 // kernel removes both ends: nothing is left to clean up.
-func Attach(n *Network, pid int, ifname string, ip net.IP, defaultRoute bool) error {
-	br, err := EnsureBridge(n)
+func (m *Manager) Attach(n *Network, pid int, ifname string, ip net.IP, defaultRoute bool) error {
+	br, err := m.EnsureBridge(n)
 	if err != nil {
 		return err
 	}
