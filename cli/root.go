@@ -90,7 +90,7 @@ func NewRoot(tui func(ctx context.Context, e *engine.Engine) error) (*cobra.Comm
 	}
 	for _, c := range []*cobra.Command{
 		imagesCmd(a), rmiCmd(a), tagCmd(a), historyCmd(a), loadCmd(a), saveCmd(a), importCmd(a), inspectCmd(a),
-		pullCmd(a), pushCmd(a), loginCmd(a), logoutCmd(a), manifestCmd(a),
+		pullCmd(a), pushCmd(a), loginCmd(a), logoutCmd(a), manifestCmd(a), buildCmd(a), builderCmd(a),
 	} {
 		c.GroupID = "images"
 		root.AddCommand(c)

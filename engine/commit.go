@@ -79,7 +79,7 @@ func (e *Engine) Commit(ctx context.Context, ref string, o CommitOptions) (diges
 	if len(chains) > 0 {
 		parent = chains[len(chains)-1]
 	}
-	sl, err := e.putLayer(ctx, tmp, wr.Digest, wr.DiffID, parent, "commit of "+ci.Record.Name)
+	sl, err := e.PutLayer(ctx, tmp, wr.Digest, wr.DiffID, parent, "commit of "+ci.Record.Name)
 	if err != nil {
 		return "", err
 	}

@@ -244,6 +244,15 @@ func (e *Engine) storeImage(cfg *ocispec.Image, layers []ocispec.Descriptor, ref
 	if err != nil {
 		return "", err
 	}
+	return e.StoreImageConfig(cb, layers, refs)
+}
+
+// StoreImageConfig stores an image whose config berth wrote as bytes (the
+// builder's carries docker's extra fields, Healthcheck and OnBuild, that the
+// OCI type drops) over layers already stored, and names it. An image that
+// already exists under every ref is left as it is: a rebuild from cache
+// writes nothing.
+func (e *Engine) StoreImageConfig(cb []byte, layers []ocispec.Descriptor, refs []string) (digest.Digest, error) {
 	cd, err := e.Store.PutBytes(cb)
 	if err != nil {
 		return "", err
@@ -256,8 +265,27 @@ func (e *Engine) storeImage(cfg *ocispec.Image, layers []ocispec.Descriptor, ref
 	if err != nil {
 		return "", err
 	}
+	if e.alreadyNamed(digest.FromBytes(mb), refs) {
+		return cd, nil
+	}
 	if _, err := e.commitImage(mb, m.MediaType, cd, refs); err != nil {
 		return "", err
 	}
 	return cd, nil
+}
+
+func (e *Engine) alreadyNamed(md digest.Digest, refs []string) bool {
+	ix, err := e.Store.ReadIndex()
+	if err != nil || !ix.Has(md) {
+		return false
+	}
+	if _, ok := e.Store.HasBlob(md); !ok {
+		return false
+	}
+	for _, r := range refs {
+		if d, ok := ix.Lookup(r); !ok || d.Digest != md {
+			return false
+		}
+	}
+	return true
 }

@@ -41,7 +41,7 @@ func (e *Engine) Import(ctx context.Context, r io.Reader, opts ImportOptions) (d
 	if name == "" {
 		name = "import"
 	}
-	sl, err := e.putLayer(ctx, r, "", "", "", name)
+	sl, err := e.PutLayer(ctx, r, "", "", "", name)
 	if err != nil {
 		return "", fmt.Errorf("import: %w", err)
 	}

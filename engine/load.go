@@ -131,7 +131,7 @@ func (e *Engine) loadDockerLayer(ctx context.Context, src archive.Source, name s
 		return ocispec.Descriptor{}, fmt.Errorf("layer %s: %w", name, err)
 	}
 	defer rc.Close()
-	sl, err := e.putLayer(ctx, rc, "", diffID, parent, name)
+	sl, err := e.PutLayer(ctx, rc, "", diffID, parent, name)
 	return sl.Desc, err
 }
 
@@ -209,7 +209,7 @@ func (e *Engine) loadOCILayer(ctx context.Context, src archive.Source, l ocispec
 	if n != l.Size {
 		return fmt.Errorf("layer %s: %d bytes in the archive, manifest says %d", l.Digest, n, l.Size)
 	}
-	_, err = e.putLayer(ctx, rc, l.Digest, diffID, parent, l.Digest.String())
+	_, err = e.PutLayer(ctx, rc, l.Digest, diffID, parent, l.Digest.String())
 	return err
 }
 

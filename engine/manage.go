@@ -140,15 +140,18 @@ func (e *Engine) PruneImages(ctx context.Context, all bool) ([]digest.Digest, in
 }
 
 // GC collects blobs and layers nothing references, keeping what containers
-// stand on.
+// stand on and what the build cache names.
 func (e *Engine) GC(ctx context.Context) (store.GCResult, error) {
-	recs, err := e.containerRecords()
-	if err != nil {
-		return store.GCResult{}, err
-	}
-	var roots store.GCRoots
-	for _, r := range recs {
-		roots.Layers = append(roots.Layers, r.Layers...)
-	}
-	return e.Store.GC(roots)
+	return e.Store.GC(func() (store.GCRoots, error) {
+		var roots store.GCRoots
+		recs, err := e.containerRecords()
+		if err != nil {
+			return roots, err
+		}
+		for _, r := range recs {
+			roots.Layers = append(roots.Layers, r.Layers...)
+		}
+		e.buildCacheRoots(&roots)
+		return roots, nil
+	})
 }

@@ -251,7 +251,7 @@ func (e *Engine) pullLayer(ctx context.Context, repo registry.Repo, l ocispec.De
 	defer br.Close()
 	short := ShortID(l.Digest)
 	pr := &progressReader{r: br, e: e, id: short, status: "Downloading", total: l.Size}
-	if _, err := e.putLayer(ctx, pr, l.Digest, diffID, parent, l.Digest.String()); err != nil {
+	if _, err := e.PutLayer(ctx, pr, l.Digest, diffID, parent, l.Digest.String()); err != nil {
 		return err
 	}
 	e.publish(events.Event{Type: events.Layer, Action: "progress", ID: short, Status: "Pull complete", Current: l.Size, Total: l.Size})

@@ -37,7 +37,7 @@ func TestHelperWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i%5 == 0 {
-			s.GC(GCRoots{})
+			s.GC(nil)
 		}
 	}
 }
@@ -79,7 +79,7 @@ func TestKillDuringWrites(t *testing.T) {
 	if len(ix.Manifests) == 0 {
 		t.Fatal("writers never committed an image: the test proved nothing")
 	}
-	if _, err := s.GC(GCRoots{}); err != nil {
+	if _, err := s.GC(nil); err != nil {
 		t.Fatal(err)
 	}
 	if errs := s.Check(); len(errs) > 0 {

@@ -27,14 +27,22 @@ type GCResult struct {
 }
 
 // GC removes blobs and unpacked layers that no index entry and no extra root
-// reaches, and any ingest/ or tmp/ leftovers of dead writers. It waits for
+// reaches (rootsFn names the extra roots), and any ingest/ or tmp/ leftovers of dead writers. It waits for
 // running writers' leases, so it never takes content about to be referenced.
-func (s *Store) GC(roots GCRoots) (GCResult, error) {
+func (s *Store) GC(rootsFn func() (GCRoots, error)) (GCResult, error) {
 	unlock, err := s.gcLock()
 	if err != nil {
 		return GCResult{}, err
 	}
 	defer unlock()
+	// Roots are read under the lock: a writer that held a lease while GC
+	// waited has made its content a root by now.
+	var roots GCRoots
+	if rootsFn != nil {
+		if roots, err = rootsFn(); err != nil {
+			return GCResult{}, fmt.Errorf("gc: %w", err)
+		}
+	}
 	ix, err := s.ReadIndex()
 	if err != nil {
 		return GCResult{}, err

@@ -134,7 +134,7 @@ func TestGCKeepsReferencedAndRoots(t *testing.T) {
 	}
 	w, _ := s.NewIngest()
 	w.Write([]byte("partial download"))
-	res, err := s.GC(GCRoots{Layers: []digest.Digest{rootChain}})
+	res, err := s.GC(func() (GCRoots, error) { return GCRoots{Layers: []digest.Digest{rootChain}}, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestLeaseBlocksGC(t *testing.T) {
 	}
 	d, _ := s.PutBytes([]byte("not yet referenced"))
 	done := make(chan struct{})
-	go func() { s.GC(GCRoots{}); close(done) }()
+	go func() { s.GC(nil); close(done) }()
 	select {
 	case <-done:
 		t.Fatal("GC ran while a writer held a lease")
