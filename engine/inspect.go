@@ -18,7 +18,7 @@ type ImageInspect struct {
 	RepoDigests  []string
 	Created      *time.Time `json:",omitempty"`
 	Author       string     `json:",omitempty"`
-	Config       ocispec.ImageConfig
+	Config       ImageConfig
 	Architecture string
 	Variant      string `json:",omitempty"`
 	Os           string
@@ -41,7 +41,7 @@ func (e *Engine) InspectImage(ctx context.Context, name string) (*ImageInspect, 
 		return nil, err
 	}
 	out := &ImageInspect{ID: im.ID.String(), RepoTags: []string{}, RepoDigests: []string{},
-		Created: im.Config.Created, Author: im.Config.Author, Config: im.Config.Config,
+		Created: im.Config.Created, Author: im.Config.Author, Config: imageConfigOf(im.RawCfg),
 		Architecture: im.Config.Architecture, Variant: im.Config.Variant, Os: im.Config.OS, Size: e.imageSize(im)}
 	for _, r := range im.Refs {
 		ref, err := image.ParseRef(r)

@@ -34,23 +34,12 @@ func ParseSignal(s string) (syscall.Signal, error) {
 
 // imageHealthcheck reads HEALTHCHECK from a raw docker image config.
 func imageHealthcheck(raw []byte) *Healthcheck {
-	var c struct {
-		Config struct {
-			Healthcheck *struct {
-				Test                                    []string
-				Interval, Timeout, StartPeriod, Retries int64
-			}
-		} `json:"config"`
-	}
-	if json.Unmarshal(raw, &c) != nil || c.Config.Healthcheck == nil || len(c.Config.Healthcheck.Test) == 0 {
+	h := imageConfigOf(raw).Healthcheck
+	if h == nil || len(h.Test) == 0 || h.Test[0] == "NONE" {
 		return nil
 	}
-	h := c.Config.Healthcheck
-	if h.Test[0] == "NONE" {
-		return nil
-	}
-	return &Healthcheck{Test: h.Test, Interval: durationNS(h.Interval), Timeout: durationNS(h.Timeout),
-		StartPeriod: durationNS(h.StartPeriod), Retries: int(h.Retries)}
+	return &Healthcheck{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+		StartPeriod: h.StartPeriod, Retries: h.Retries}
 }
 
 func durationNS(n int64) time.Duration { return time.Duration(n) }

@@ -2,9 +2,10 @@ package build
 
 import (
 	"encoding/json"
-	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"berth/engine"
 )
 
 // imageConfig is an image config as docker, buildah and podman write and
@@ -12,25 +13,10 @@ import (
 // type has no room for. The outer Config shadows the embedded one in JSON.
 type imageConfig struct {
 	ocispec.Image
-	Config containerConfig `json:"config,omitempty"`
+	Config engine.ImageConfig `json:"config,omitempty"`
 }
 
-type containerConfig struct {
-	ocispec.ImageConfig
-	Healthcheck *healthConfig `json:"Healthcheck,omitempty"`
-	OnBuild     []string      `json:"OnBuild,omitempty"`
-	Shell       []string      `json:"Shell,omitempty"`
-}
-
-// healthConfig is docker's HEALTHCHECK record; durations in nanoseconds.
-type healthConfig struct {
-	Test          []string      `json:",omitempty"`
-	Interval      time.Duration `json:",omitempty"`
-	Timeout       time.Duration `json:",omitempty"`
-	StartPeriod   time.Duration `json:",omitempty"`
-	StartInterval time.Duration `json:",omitempty"`
-	Retries       int           `json:",omitempty"`
-}
+type healthConfig = engine.HealthConfig
 
 func parseConfig(raw []byte) (imageConfig, error) {
 	var c imageConfig
