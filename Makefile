@@ -6,7 +6,7 @@ BIN      ?= ./berth
 FIXTURES ?= .fixtures
 PKGS     := ./...
 # Debian packages the tests use: the busybox fixture, interop peers, tmux.
-DEPS     := busybox-static skopeo umoci podman runc crun tmux
+DEPS     := busybox-static skopeo umoci podman buildah runc crun tmux
 
 .PHONY: build test test-root test-nonroot vet fmt-check fuzz bench fixture run deps screenshots clean
 

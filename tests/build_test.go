@@ -1,0 +1,296 @@
+package tests
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// context writes a build context: name -> content.
+func buildContext(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const runDockerfile = `FROM busybox AS tools
+RUN echo tool > /tool.txt
+
+FROM busybox
+ARG GREETING=hello
+ENV WHO=world
+WORKDIR /work
+RUN echo "$GREETING $WHO from $(pwd)" > /work/shell.txt
+RUN ["/bin/sh", "-c", "echo exec form > /work/exec.txt"]
+RUN <<EOF
+echo heredoc script > /work/heredoc.txt
+EOF
+RUN cat > /work/inline.txt <<EOT
+inline heredoc
+EOT
+RUN rm /etc/motd-to-delete || true; rm -f /bin/wc
+RUN echo "seen: $GREETING" > /work/arg.txt
+RUN true
+USER nobody
+RUN id -un > /tmp/whoami.txt
+USER root
+SHELL ["/bin/sh", "-ec"]
+RUN test "$0" = /bin/sh && echo shell-ok > /work/shellform.txt
+RUN --network=none cat /proc/net/dev | grep -c : > /work/ifaces.txt
+RUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /work/cachecount.txt || cat /cache/log | grep -c run > /work/cachecount.txt
+RUN --mount=type=bind,source=data,target=/ctx cat /ctx/file > /work/bind.txt
+RUN --mount=type=bind,from=tools,source=/tool.txt,target=/t.txt cat /t.txt > /work/fromstage.txt
+RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && ls /scratch > /work/tmpfs.txt
+CMD ["cat", "/work/shell.txt"]
+`
+
+func TestBuildRunSteps(t *testing.T) {
+	e := newEnv(t)
+	dir := buildContext(t, map[string]string{"Dockerfile": runDockerfile, "data/file": "bound from context\n"})
+	out := e.ok("build", "-t", "runsteps", dir)
+	if !strings.Contains(out, "Successfully tagged runsteps") {
+		t.Fatalf("build output: %s", out)
+	}
+	got := e.ok("run", "--rm", "--network", "none", "runsteps", "sh", "-c",
+		"cd /work && for f in shell exec heredoc inline arg shellform ifaces cachecount bind fromstage tmpfs; do echo $f=$(cat $f.txt); done; cat /tmp/whoami.txt; ls /bin/wc 2>&1; ls -d /cache /ctx /t.txt /scratch 2>/dev/null | wc -l")
+	for _, want := range []string{
+		"shell=hello world from /work", "exec=exec form", "heredoc=heredoc script", "inline=inline heredoc",
+		"arg=seen: hello", "shellform=shell-ok", "ifaces=1", "cachecount=1", "bind=bound from context",
+		"fromstage=tool", "tmpfs=x", "nobody",
+	} {
+		if !strings.Contains(got, want+"\n") {
+			t.Errorf("image lacks %q:\n%s", want, got)
+		}
+	}
+	if !strings.Contains(got, "No such file") {
+		t.Errorf("/bin/wc deleted by a RUN is still there:\n%s", got)
+	}
+	// Mount points belong to the build, not to the image.
+	if lines := strings.Split(strings.TrimSpace(got), "\n"); !strings.HasSuffix(lines[len(lines)-1], "0") {
+		t.Errorf("mount targets leaked into the image:\n%s", got)
+	}
+	if strings.Contains(e.ok("image", "inspect", "--format", "{{.Config.Env}}", "runsteps"), "GREETING") {
+		t.Error("an ARG reached the image's Env")
+	}
+	var hist []struct {
+		CreatedBy string
+		Size      int64
+	}
+	for _, line := range strings.Split(strings.TrimSpace(e.ok("history", "--no-trunc", "--format", "{{json .}}", "runsteps")), "\n") {
+		var h struct {
+			CreatedBy string
+			Size      string
+		}
+		json.Unmarshal([]byte(line), &h)
+		if h.CreatedBy == "RUN /bin/sh -c true" && h.Size != "0B" {
+			t.Errorf("RUN true made a layer: %+v", h)
+		}
+		hist = append(hist, struct {
+			CreatedBy string
+			Size      int64
+		}{CreatedBy: h.CreatedBy})
+	}
+	if len(hist) == 0 {
+		t.Fatal("no history")
+	}
+
+	// Nothing changed: every step comes from the cache and nothing runs;
+	// the cache mount's log proves no RUN executed.
+	again := e.run("", "build", "--progress", "plain", "-t", "runsteps", dir)
+	if again.code != 0 {
+		t.Fatalf("rebuild: %s", again.err)
+	}
+	if n := strings.Count(again.err, "CACHED"); n != 16 {
+		t.Errorf("rebuild: %d steps CACHED, want 16:\n%s", n, again.err)
+	}
+	for _, line := range strings.Split(again.err, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && strings.Contains(f[1], ".") && !strings.HasPrefix(f[1], "[") {
+			t.Errorf("a step printed output on a cached rebuild: %q", line)
+		}
+	}
+	// --no-cache runs everything again; the cache mount keeps its content.
+	e.ok("build", "--no-cache", "-t", "runsteps2", dir)
+	if got := e.ok("run", "--rm", "--network", "none", "runsteps2", "cat", "/work/cachecount.txt"); strings.TrimSpace(got) != "2" {
+		t.Errorf("cache mount not persisted across builds: count %q", got)
+	}
+}
+
+func TestBuildChangedSourceRerunsFromThatStep(t *testing.T) {
+	e := newEnv(t)
+	dir := buildContext(t, map[string]string{
+		"a.txt": "a", "b.txt": "b",
+		"Dockerfile": "FROM busybox\nCOPY a.txt /a.txt\nRUN cat /a.txt > /from-a\nCOPY b.txt /b.txt\nRUN cat /b.txt > /from-b\n",
+	})
+	e.ok("build", "-t", "chg", dir)
+	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("b2"), 0o644)
+	r := e.run("", "build", "--progress", "plain", "-t", "chg", dir)
+	if r.code != 0 {
+		t.Fatal(r.err)
+	}
+	if n := strings.Count(r.err, "CACHED"); n != 2 {
+		t.Errorf("after changing b.txt: %d steps cached, want 2 (COPY a, RUN a):\n%s", n, r.err)
+	}
+	if got := e.ok("run", "--rm", "--network", "none", "chg", "cat", "/from-b"); got != "b2" {
+		t.Errorf("/from-b = %q", got)
+	}
+}
+
+func TestBuildFailures(t *testing.T) {
+	e := newEnv(t)
+	dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo ok > /ok\n"})
+	e.ok("build", "-t", "stay:put", dir)
+	before := e.ok("images", "-q", "--no-trunc", "stay:put")
+	for df, wants := range map[string][]string{
+		"FROM busybox\nRUN echo first line; echo second line >&2; exit 7\n": {"Dockerfile:2:", "exit code 7", "second line"},
+		"FROM busybox\nCOPY missing.txt /x\n":                              {"Dockerfile:2:", "missing.txt"},
+		"FROM busybox\nCOPY --from=nostage-here:v1 /a /b\n":                {"Dockerfile:2:", "nostage-here"},
+		"FROM busybox\nBOGUS thing\n":                                      {"Dockerfile:2:", "unknown instruction: BOGUS"},
+		"FROM busybox\nRUN --mount=type=secret,id=x true\n":                {"Dockerfile:2:", "secret"},
+	} {
+		os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644)
+		r := e.run("", "build", "-t", "stay:put", dir)
+		if r.code == 0 {
+			t.Errorf("%q built", df)
+			continue
+		}
+		msg := r.err[strings.LastIndex(r.err, "berth: "):]
+		for _, w := range wants {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%q: error %q lacks %q", df, msg, w)
+			}
+		}
+	}
+	if after := e.ok("images", "-q", "--no-trunc", "stay:put"); after != before {
+		t.Errorf("a failed build moved the tag: %s -> %s", before, after)
+	}
+	if leftover, _ := filepath.Glob(filepath.Join(e.root, "tmp", "*")); len(leftover) > 0 {
+		t.Errorf("failed builds left %v", leftover)
+	}
+}
+
+const buildahDockerfile = `ARG BASE=busybox
+FROM $BASE AS base
+MAINTAINER someone@example.com
+ENV GREETING="hi there" N=1
+ARG BUILDONLY=x
+LABEL org.example.name="demo" other=$GREETING
+WORKDIR /app
+COPY f.txt ./
+COPY --chmod=0755 f.txt /usr/local/bin/
+RUN echo "$GREETING $BUILDONLY" > /app/out.txt
+EXPOSE 8080 9000/udp
+VOLUME /data
+USER 1000:1000
+STOPSIGNAL SIGINT
+SHELL ["/bin/sh", "-ec"]
+HEALTHCHECK --interval=5s --timeout=2s --retries=2 CMD wget -q -O- localhost:8080 || exit 1
+ONBUILD RUN echo triggered
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat /app/out.txt"]
+`
+
+// The image config must match what buildah makes of the same Dockerfile
+// and context, field by field.
+func TestBuildConfigMatchesBuildah(t *testing.T) {
+	if _, err := exec.LookPath("buildah"); err != nil {
+		t.Skip("buildah is not installed")
+	}
+	e := newEnv(t)
+	dir := buildContext(t, map[string]string{"Dockerfile": buildahDockerfile, "f.txt": "file\n"})
+	e.ok("build", "-t", "cmp", dir)
+	id := strings.TrimSpace(e.ok("image", "inspect", "--format", "{{.Id}}", "cmp"))
+	raw, err := os.ReadFile(filepath.Join(e.root, "blobs", "sha256", strings.TrimPrefix(id, "sha256:")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours struct {
+		Author string
+		Config map[string]any `json:"config"`
+	}
+	json.Unmarshal(raw, &ours)
+
+	ba := buildahFor(t)
+	archive := filepath.Join(t.TempDir(), "busybox.tar")
+	e.ok("save", "-o", archive, "busybox")
+	img := strings.TrimSpace(ba("pull", "-q", "docker-archive:"+archive))
+	ba("tag", img, "busybox")
+	ba("build", "-q", "--layers", "--format", "docker", "--runtime", "runc", "-t", "cmp", dir)
+	var theirs []struct {
+		Docker struct {
+			Author string
+			Config map[string]any `json:"config"`
+		}
+	}
+	if err := json.Unmarshal([]byte(ba("inspect", "--type", "image", "cmp")), &theirs); err != nil || len(theirs) == 0 {
+		// buildah inspect prints one object, not a list.
+		var one struct {
+			Docker struct {
+				Author string
+				Config map[string]any `json:"config"`
+			}
+		}
+		if err := json.Unmarshal([]byte(ba("inspect", "--type", "image", "cmp")), &one); err != nil {
+			t.Fatal(err)
+		}
+		theirs = append(theirs[:0], one)
+	}
+	bc := theirs[0].Docker.Config
+	if labels, ok := bc["Labels"].(map[string]any); ok {
+		delete(labels, "io.buildah.version")
+	}
+	for _, f := range []string{"Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Volumes",
+		"Labels", "StopSignal", "Healthcheck", "OnBuild", "Shell"} {
+		if !reflect.DeepEqual(ours.Config[f], bc[f]) {
+			t.Errorf("%s: berth %v, buildah %v", f, ours.Config[f], bc[f])
+		}
+	}
+	if ours.Author != theirs[0].Docker.Author {
+		t.Errorf("author: berth %q, buildah %q", ours.Author, theirs[0].Docker.Author)
+	}
+	if got := e.ok("run", "--rm", "--network", "none", "cmp"); got != "hi there x\n" {
+		t.Errorf("run: %q", got)
+	}
+}
+
+// buildahFor runs buildah on a storage of its own (vfs, so the test leaves
+// no overlay mount behind).
+func buildahFor(t *testing.T) func(args ...string) string {
+	dir, err := os.MkdirTemp("", "bbah")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "containers.conf")
+	os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n"), 0o644)
+	base := []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"), "--storage-driver", "vfs"}
+	t.Cleanup(func() {
+		c := exec.Command("buildah", append(append([]string{}, base...), "rmi", "-af")...)
+		c.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
+		c.Run()
+		exec.Command("umount", "-R", filepath.Join(dir, "run")).Run()
+		os.RemoveAll(dir)
+	})
+	return func(args ...string) string {
+		c := exec.Command("buildah", append(append([]string{}, base...), args...)...)
+		c.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
+		out, err := c.Output()
+		if err != nil {
+			stderr := ""
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = string(ee.Stderr)
+			}
+			t.Fatalf("buildah %v: %v\n%s%s", args, err, out, stderr)
+		}
+		return string(out)
+	}
+}
