@@ -153,10 +153,10 @@ func TestBuildFailures(t *testing.T) {
 	before := e.ok("images", "-q", "--no-trunc", "stay:put")
 	for df, wants := range map[string][]string{
 		"FROM busybox\nRUN echo first line; echo second line >&2; exit 7\n": {"Dockerfile:2:", "exit code 7", "second line"},
-		"FROM busybox\nCOPY missing.txt /x\n":                              {"Dockerfile:2:", "missing.txt"},
-		"FROM busybox\nCOPY --from=nostage-here:v1 /a /b\n":                {"Dockerfile:2:", "nostage-here"},
-		"FROM busybox\nBOGUS thing\n":                                      {"Dockerfile:2:", "unknown instruction: BOGUS"},
-		"FROM busybox\nRUN --mount=type=secret,id=x true\n":                {"Dockerfile:2:", "secret"},
+		"FROM busybox\nCOPY missing.txt /x\n":                               {"Dockerfile:2:", "missing.txt"},
+		"FROM busybox\nCOPY --from=nostage-here:v1 /a /b\n":                 {"Dockerfile:2:", "nostage-here"},
+		"FROM busybox\nBOGUS thing\n":                                       {"Dockerfile:2:", "unknown instruction: BOGUS"},
+		"FROM busybox\nRUN --mount=type=secret,id=x true\n":                 {"Dockerfile:2:", "secret"},
 	} {
 		os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644)
 		r := e.run("", "build", "-t", "stay:put", dir)
