@@ -66,6 +66,7 @@ func main() {
 		rows = append(rows, containerRows(bin, w)...)
 		rows = append(rows, networkRows(bin, w)...)
 		rows = append(rows, registryRows(bin, w)...)
+		rows = append(rows, buildRows(bin, w)...)
 	} else {
 		fmt.Fprintln(os.Stderr, "bench: container rows need root; skipped")
 	}

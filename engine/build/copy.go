@@ -258,7 +258,7 @@ func (b *builder) hashItem(ctx context.Context, h io.Writer, it *copyItem, fl co
 		return nil
 	}
 	fmt.Fprintf(h, "src\x00%s\x00%t\x00", it.rel, it.archive)
-	return it.src.walk(it.rel, true, func(e entry) error { return hashEntry(h, e, it.src.keepOwner) })
+	return it.src.hashTree(h, it.rel)
 }
 
 // copyPlan is where items land.

@@ -185,7 +185,7 @@ func (b *builder) mountKeys(ctx context.Context, s *state, mounts []runMount, si
 			} else {
 				h := newHash()
 				rel := strings.Trim(filepath.Clean("/"+m.Source), "/")
-				if err := src.walk(rel, true, func(e entry) error { return hashEntry(h, e, false) }); err != nil {
+				if err := src.hashTree(h, rel); err != nil {
 					return nil, err
 				}
 				k += ":" + h.sum()
