@@ -33,8 +33,8 @@ func (e *Engine) buildCachePath(key digest.Digest) string {
 	return e.Store.Path(buildCacheDir, key.Encoded()+".json")
 }
 
-// BuildCacheGet returns the entry for key when it and everything it names
-// are still in the store; a layer collected since is a miss, not an error.
+// BuildCacheGet returns the entry for key when its layer blob is still in
+// the store; a layer collected since is a miss, not an error.
 func (e *Engine) BuildCacheGet(key digest.Digest) (BuildCacheEntry, bool) {
 	if key.Validate() != nil {
 		return BuildCacheEntry{}, false
@@ -47,8 +47,10 @@ func (e *Engine) BuildCacheGet(key digest.Digest) (BuildCacheEntry, bool) {
 	if json.Unmarshal(b, &ent) != nil || ent.Key != key {
 		return BuildCacheEntry{}, false
 	}
-	if ent.Layer != nil && !e.haveLayer(ent.Layer.Digest, ent.ChainID) {
-		return BuildCacheEntry{}, false
+	if ent.Layer != nil {
+		if _, ok := e.Store.HasBlob(ent.Layer.Digest); !ok {
+			return BuildCacheEntry{}, false
+		}
 	}
 	return ent, true
 }

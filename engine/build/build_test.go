@@ -482,3 +482,64 @@ func TestAddArchiveAndURL(t *testing.T) {
 		t.Errorf("checksum mismatch: %v", err)
 	}
 }
+
+// Builds of one context racing in one store both succeed with the same
+// image; the second process's steps may or may not hit the cache.
+func TestConcurrentBuilds(t *testing.T) {
+	e := testEngine(t)
+	files := map[string]string{"Dockerfile": "FROM busybox\nCOPY . /ctx/\nWORKDIR /w\nCOPY a /w/\n", "a": "a"}
+	for i := range 200 {
+		files["many/f"+string(rune('a'+i%26))+strings.Repeat("x", i/26)] = strings.Repeat("y", i)
+	}
+	dir := writeContext(t, files)
+	const n = 4
+	ids := make(chan digest.Digest, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			e2, err := engine.Open(e.Store.Root())
+			if err != nil {
+				errs <- err
+				return
+			}
+			res, err := Build(bg, e2, Options{ContextDir: dir, Tags: []string{"race:1"}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids <- res.ID
+		}()
+	}
+	// Each build stamps its own times, so the IDs may differ; every image
+	// must be whole.
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case id := <-ids:
+			assertWhole(t, e, id.String())
+		}
+	}
+	if errs := e.Store.Check(); len(errs) > 0 {
+		t.Errorf("store after concurrent builds: %v", errs)
+	}
+	r := mustBuild(t, e, dir, Options{})
+	if r.res.Steps != 0 {
+		t.Errorf("after the race a rebuild ran %d steps", r.res.Steps)
+	}
+	assertWhole(t, e, r.res.ID.String())
+}
+
+// assertWhole checks that every layer an image names is unpacked.
+func assertWhole(t *testing.T, e *engine.Engine, ref string) {
+	t.Helper()
+	im, err := e.ResolveImage(bg, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range im.ChainIDs() {
+		if _, ok := e.Store.Layer(c); !ok {
+			t.Errorf("image %s names layer %s, which is not in the store", ref, c)
+		}
+	}
+}

@@ -158,7 +158,7 @@ func (b *builder) copyStep(ctx context.Context, s *state, ins Instruction, si st
 	}
 	createdBy := name + " " + strings.Join(words, " ")
 	key := stepKey(s.key, ins.Cmd, ins.Flags, destWord, plan.target, fmt.Sprintf("%x", h.Sum(nil)))
-	if l, ok := b.cachedLayer(key); ok {
+	if l, ok := b.cachedLayer(ctx, s, key); ok {
 		return true, b.record(s, key, createdBy, l)
 	}
 	b.ran()

@@ -141,7 +141,7 @@ func (b *builder) runStep(ctx context.Context, s *state, ins Instruction, si ste
 	}
 	createdBy := "RUN " + strings.Join(argv, " ")
 	key := stepKey(s.key, "run", argv, keyEnv, s.cfg.Config.User, s.cfg.Config.WorkingDir, fl.network, mountKeys)
-	if l, ok := b.cachedLayer(key); ok {
+	if l, ok := b.cachedLayer(ctx, s, key); ok {
 		return true, b.record(s, key, createdBy, l)
 	}
 	b.ran()

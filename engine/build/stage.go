@@ -13,6 +13,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"berth/engine"
+	"berth/engine/image"
 )
 
 // state is a stage's image as it grows step by step.
@@ -263,14 +264,37 @@ type layerResult struct {
 	entry     engine.BuildCacheEntry
 }
 
-// cachedLayer looks key up unless --no-cache.
-func (b *builder) cachedLayer(key digest.Digest) (*layerResult, bool) {
+// cachedLayer looks key up unless --no-cache. An entry names its layer by
+// diffID and blob; the unpacked tree must sit under this stage's own chain,
+// which differs from the entry's when another build of the same steps wrote
+// a different layer below (a RUN that stamps the time): the blob is then
+// unpacked under this chain, so the image never names a missing layer.
+func (b *builder) cachedLayer(ctx context.Context, s *state, key digest.Digest) (*layerResult, bool) {
 	if b.o.NoCache {
 		return nil, false
 	}
 	ent, ok := b.e.BuildCacheGet(key)
 	if !ok {
 		return nil, false
+	}
+	if ent.Layer != nil {
+		parent := s.topChain()
+		chain := ent.DiffID
+		if parent != "" {
+			chain = image.ChainID([]digest.Digest{parent, ent.DiffID})
+		}
+		if _, have := b.e.Store.Layer(chain); !have {
+			f, err := b.e.Store.OpenBlob(ent.Layer.Digest)
+			if err != nil {
+				return nil, false
+			}
+			_, err = b.e.PutLayer(ctx, f, ent.Layer.Digest, ent.DiffID, parent, "cached layer")
+			f.Close()
+			if err != nil {
+				return nil, false
+			}
+		}
+		ent.ChainID = chain
 	}
 	b.mu.Lock()
 	b.res.Cached++

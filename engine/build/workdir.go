@@ -22,7 +22,7 @@ func (b *builder) workdirStep(ctx context.Context, s *state, ins Instruction) (b
 		return false, b.record(s, stepKey(s.key, "workdir", wd), createdBy, nil)
 	}
 	key := stepKey(s.key, "workdir", wd, s.cfg.Config.User, "mkdir")
-	if l, ok := b.cachedLayer(key); ok {
+	if l, ok := b.cachedLayer(ctx, s, key); ok {
 		return true, b.record(s, key, createdBy, l)
 	}
 	resolved, err := dv.resolve(rel)
