@@ -294,3 +294,30 @@ func buildahFor(t *testing.T) func(args ...string) string {
 		return string(out)
 	}
 }
+
+// FROM an image the store lacks pulls it; --pull pulls even when present,
+// and the built image can be pushed back.
+func TestBuildPullsBase(t *testing.T) {
+	e := newEnv(t)
+	reg := startRegistry(t, "")
+	base := reg.addr + "/base/busybox:v1"
+	e.ok("tag", "busybox", base)
+	e.ok("push", base)
+	e.ok("rmi", base)
+	fresh := &env{t: t, bin: e.bin, root: t.TempDir()}
+	t.Cleanup(fresh.cleanup)
+	dir := buildContext(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN echo built > /built\n"})
+	fresh.ok("build", "-t", reg.addr+"/app/built:v1", dir)
+	if got := fresh.ok("run", "--rm", "--network", "none", reg.addr+"/app/built:v1", "cat", "/built"); got != "built\n" {
+		t.Errorf("run: %q", got)
+	}
+	r := fresh.run("", "build", "--pull", "--progress", "plain", "-t", reg.addr+"/app/built:v1", dir)
+	if r.code != 0 {
+		t.Fatalf("build --pull: %s", r.err)
+	}
+	fresh.ok("push", reg.addr+"/app/built:v1")
+	e.ok("pull", reg.addr+"/app/built:v1")
+	if got := e.ok("run", "--rm", "--network", "none", reg.addr+"/app/built:v1", "cat", "/built"); got != "built\n" {
+		t.Errorf("pulled back: %q", got)
+	}
+}
