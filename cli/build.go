@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +61,8 @@ func buildCmd(a *app) *cobra.Command {
 				return usageError(fmt.Errorf("--progress %q: want auto, plain or quiet", progress))
 			}
 			if !quiet {
-				o.Progress = newBuildPrinter(a.stderr).event
+				log := build.NewPlainLog()
+				o.Progress = func(ev build.Event) { fmt.Fprintln(a.stderr, log.Line(ev)) }
 			}
 			res, err := build.Build(cmd.Context(), e, o)
 			if err != nil {
@@ -141,42 +141,6 @@ func stdinDockerfile(e *engine.Engine, in io.Reader) (string, func(), error) {
 		return "", nil, fmt.Errorf("read Dockerfile from stdin: %w", err)
 	}
 	return p, func() { os.RemoveAll(dir) }, nil
-}
-
-// buildPrinter renders build events as BuildKit's plain progress does:
-// one number per step, its output lines prefixed with the time into it.
-type buildPrinter struct {
-	w      io.Writer
-	ids    map[string]int
-	starts map[int]time.Time
-}
-
-func newBuildPrinter(w io.Writer) *buildPrinter {
-	return &buildPrinter{w: w, ids: map[string]int{}, starts: map[int]time.Time{}}
-}
-
-func (p *buildPrinter) event(ev build.Event) {
-	if ev.Kind == build.Warning {
-		fmt.Fprintf(p.w, "WARNING: %s\n", ev.Text)
-		return
-	}
-	k := fmt.Sprintf("%s/%d", ev.Stage, ev.Step)
-	id, ok := p.ids[k]
-	if !ok {
-		id = len(p.ids) + 1
-		p.ids[k] = id
-	}
-	switch ev.Kind {
-	case build.StepStart:
-		p.starts[id] = time.Now()
-		fmt.Fprintf(p.w, "#%d [%s %d/%d] %s\n", id, ev.Stage, ev.Step, ev.Steps, ev.Text)
-	case build.StepCached:
-		fmt.Fprintf(p.w, "#%d CACHED\n", id)
-	case build.StepOutput:
-		fmt.Fprintf(p.w, "#%d %.3f %s\n", id, time.Since(p.starts[id]).Seconds(), ev.Text)
-	case build.StepDone:
-		fmt.Fprintf(p.w, "#%d DONE %.1fs\n", id, ev.Elapsed.Seconds())
-	}
 }
 
 func builderCmd(a *app) *cobra.Command {

@@ -21,7 +21,7 @@ type KeyMap struct {
 	Filter, Refresh, Help, Quit, Back       key.Binding
 	Follow, Shell, LeaveShell, Zoom         key.Binding
 	NextMatch, PrevMatch, Timestamps        key.Binding
-	Pull, Pause, Split                      key.Binding
+	Pull, Pause, Split, Build               key.Binding
 }
 
 // Default is berth's stock keymap (vim keys and arrows), as the issue lists.
@@ -40,6 +40,7 @@ func Default() KeyMap {
 		Back: b("back", "esc"), Follow: b("follow logs", "f"),
 		Shell: b("shell", "s"), LeaveShell: b("leave shell", "ctrl+]"), Zoom: b("zoom shell", "ctrl+o"),
 		Pull: b("pull image", "p"), Pause: b("pause/unpause", "P"), Split: b("split: stats beside", "|"),
+		Build:     b("build from a context", "b"),
 		NextMatch: b("next match", "n"), PrevMatch: b("previous match", "N"), Timestamps: b("timestamps", "T"),
 	}
 }
@@ -54,6 +55,7 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"remove": &k.Remove, "restart": &k.Restart, "filter": &k.Filter, "refresh": &k.Refresh, "help": &k.Help,
 		"quit": &k.Quit, "back": &k.Back, "follow": &k.Follow, "shell": &k.Shell, "leave_shell": &k.LeaveShell,
 		"zoom": &k.Zoom, "next_match": &k.NextMatch, "prev_match": &k.PrevMatch, "timestamps": &k.Timestamps, "pull": &k.Pull, "pause": &k.Pause, "split": &k.Split,
+		"build": &k.Build,
 	}
 }
 
@@ -104,7 +106,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Open, k.Logs, k.Stats, k.Layers, k.Inspect, k.Follow},
 		{k.Filter, k.NextMatch, k.PrevMatch, k.Timestamps},
 		{k.Shell, k.LeaveShell, k.Zoom, k.Split},
-		{k.Run, k.Pull, k.Start, k.Stop, k.Restart, k.Pause, k.Remove},
+		{k.Run, k.Pull, k.Build, k.Start, k.Stop, k.Restart, k.Pause, k.Remove},
 		{k.Refresh, k.Back, k.Help, k.Quit},
 	}
 }

@@ -77,6 +77,8 @@ type Model struct {
 	timestamps    bool
 	searching     bool // the filter input searches the logs instead
 	pulling       bool // the filter input asks for an image to pull
+	building      bool // the filter input asks for a context to build
+	builds        []*buildRun
 	ticking       bool // 1 s samples run only while containers run
 	split         bool // containers: the stats pane beside the detail
 	progress      *pullProgress
@@ -122,7 +124,7 @@ func New(e *engine.Engine) (Model, error) {
 		{Title: "STATE", Width: 9}, {Title: "UP", Width: 4, Optional: true}, {Title: "CPU", Width: 6, Right: true}, {Title: "MEM", Width: 6, Right: true},
 		{Title: "CPU 1m", Width: 10, Optional: true}}}
 	m.tables[volumesTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "DRIVER", Width: 6}}}
-	m.tables[buildsTab] = &views.Table{Columns: []views.Column{{Title: "BUILD"}, {Title: "STATUS", Width: 10}}}
+	m.tables[buildsTab] = &views.Table{Columns: []views.Column{{Title: "BUILD"}, {Title: "STATUS", Width: 12}}}
 	m.watch = newWatcher(e.Store.Root())
 	return m, nil
 }
@@ -231,6 +233,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.progress.add(msg.ev)
 		return m, m.progress.next()
+	case buildEventsMsg:
+		cmd := m.onBuildEvents(msg)
+		return m, cmd
+	case buildDoneMsg:
+		cmd := m.onBuildDone(msg)
+		return m, cmd
 	case pullDoneMsg:
 		m.status = "$ berth pull " + msg.ref
 		if m.progress != nil {
@@ -350,6 +358,9 @@ func (m *Model) refreshDetail() tea.Cmd {
 		case inspectPane:
 			return inspectContainer(m.eng, id)
 		}
+	case buildsTab:
+		m.showBuild()
+		return nil
 	case volumesTab:
 		return func() tea.Msg {
 			v, err := m.eng.Volume(id)
@@ -389,6 +400,14 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case tea.KeyEnter, tea.KeyEsc:
 			m.filtering = false
 			m.filter.Blur()
+			if m.building {
+				m.building = false
+				in := strings.TrimSpace(m.filter.Value())
+				if msg.Type == tea.KeyEsc || in == "" {
+					return m, nil
+				}
+				return m.startBuild(in)
+			}
 			if m.pulling {
 				m.pulling = false
 				ref := strings.TrimSpace(m.filter.Value())
@@ -417,7 +436,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
-		if !m.searching && !m.pulling {
+		if !m.searching && !m.pulling && !m.building {
 			m.tables[m.side].SetFilter(m.filter.Value())
 		}
 		return m, cmd
@@ -487,6 +506,11 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Pull) && m.side == imagesTab:
 		m.filtering, m.pulling = true, true
 		m.filter.Prompt = "pull: "
+		m.filter.SetValue("")
+		return m, m.filter.Focus()
+	case key.Matches(msg, k.Build) && (m.side == imagesTab || m.side == buildsTab):
+		m.filtering, m.building = true, true
+		m.filter.Prompt = "build (PATH [TAG]): "
 		m.filter.SetValue("")
 		return m, m.filter.Focus()
 	case key.Matches(msg, k.NextMatch) && m.detail == logsPane:
@@ -652,7 +676,7 @@ func (m Model) View() string {
 		lw := m.leftWidth()
 		empty := map[side]string{imagesTab: "no images: berth pull, load or import one",
 			containersTab: "no containers: select an image and press r", volumesTab: "no volumes",
-			buildsTab: "no builds: the Dockerfile builder has not landed yet"}[m.side]
+			buildsTab: "no builds: press b, then give a context path and a tag"}[m.side]
 		left := m.tables[m.side].View(th, lw, bodyH, true, empty)
 		right := m.detailView(m.width-lw-1, bodyH)
 		if m.split && m.side == containersTab && m.detail != statsPane {

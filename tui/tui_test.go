@@ -149,3 +149,46 @@ func TestFrameBudget(t *testing.T) {
 		t.Logf("frame took %v (budget 5 ms, measured by make bench)", d)
 	}
 }
+
+var durations = regexp.MustCompile(`\d+\.\ds`)
+
+// b on the Builds tab asks for a context, runs the build and follows its
+// steps in the detail pane; the image is in the store afterwards.
+func TestBuildFromTUI(t *testing.T) {
+	if _, err := fixture.BusyboxBinary(); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(dir+"/Dockerfile", []byte("FROM busybox\nCOPY hello.txt /hello.txt\nLABEL made=tui\n"), 0o644)
+	os.WriteFile(dir+"/hello.txt", []byte("hi"), 0o644)
+	m := testModel(t)
+	e := m.eng
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 20))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("busybox")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("4")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("b")})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("build (PATH [TAG])")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(dir + " tuibuilt:1")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Successfully built")) },
+		teatest.WithDuration(20*time.Second))
+	time.Sleep(100 * time.Millisecond)
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	view := durations.ReplaceAll(stable([]byte(fm.View())), []byte("<dur>"))
+	path := "testdata/build-done-100x20.golden"
+	if os.Getenv("UPDATE_GOLDEN") != "" {
+		os.WriteFile(path, view, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (UPDATE_GOLDEN=1 writes it)", err)
+	}
+	if !bytes.Equal(view, want) {
+		t.Fatalf("build view differs from %s:\n%s", path, view)
+	}
+	im, err := e.ResolveImage(context.Background(), "tuibuilt:1")
+	if err != nil || im.Config.Config.Labels["made"] != "tui" {
+		t.Fatalf("the build's image: %v, %v", im, err)
+	}
+}
