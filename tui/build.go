@@ -21,6 +21,7 @@ type buildRun struct {
 	events  chan build.Event
 	log     *build.PlainLog
 	lines   []string
+	final   string // the outcome, drawn after every line: events may still be on their way when it comes
 	step    string // "3/7" of the step running
 	started time.Time
 	elapsed time.Duration
@@ -142,10 +143,10 @@ func (m *Model) onBuildDone(msg buildDoneMsg) tea.Cmd {
 	}
 	br.done, br.err, br.elapsed = true, msg.err, m.now().Sub(br.started)
 	if msg.err != nil {
-		br.lines = append(br.lines, "ERROR: "+msg.err.Error())
+		br.final = "ERROR: " + msg.err.Error()
 		m.setErr(msg.err)
 	} else {
-		br.lines = append(br.lines, "Successfully built "+engine.ShortID(msg.res.ID))
+		br.final = "Successfully built " + engine.ShortID(msg.res.ID)
 	}
 	m.refreshBuildRows()
 	m.showBuild()
@@ -180,5 +181,9 @@ func (m *Model) showBuild() {
 	}
 	m.detailKey = br.key
 	m.text.Follow = !br.done || m.text.Follow
-	m.text.SetLines("Build "+br.label, br.lines, nil)
+	lines := br.lines
+	if br.final != "" {
+		lines = append(lines[:len(lines):len(lines)], br.final)
+	}
+	m.text.SetLines("Build "+br.label, lines, nil)
 }

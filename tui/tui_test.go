@@ -170,12 +170,21 @@ func TestBuildFromTUI(t *testing.T) {
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("build (PATH [TAG])")) })
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(dir + " tuibuilt:1")})
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Successfully built")) },
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte("#3 DONE")) && bytes.Contains(b, []byte("Successfully built"))
+	},
 		teatest.WithDuration(20*time.Second))
 	time.Sleep(100 * time.Millisecond)
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 	view := durations.ReplaceAll(stable([]byte(fm.View())), []byte("<dur>"))
+	// The status line echoes the temp path, whose length varies: it is
+	// checked apart from the golden screen.
+	status := view[bytes.LastIndexByte(view, '\n')+1:]
+	if !bytes.HasPrefix(status, []byte("$ berth build <tmp>tuibuilt:1")) {
+		t.Errorf("status line %q", status)
+	}
+	view = view[:bytes.LastIndexByte(view, '\n')+1]
 	path := "testdata/build-done-100x20.golden"
 	if os.Getenv("UPDATE_GOLDEN") != "" {
 		os.WriteFile(path, view, 0o644)
