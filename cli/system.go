@@ -60,19 +60,28 @@ func systemCmd(a *app) *cobra.Command {
 	var all, force bool
 	prune := &cobra.Command{
 		Use:   "prune",
-		Short: "Remove unused data: dangling images (all unused with -a) and leftovers",
+		Short: "Remove unused data: dangling images (all unused with -a), the build cache and leftovers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			msg := "This will remove:\n  - all dangling images\n  - partial downloads and unreferenced layers"
+			msg := "This will remove:\n  - all dangling images\n  - all build cache\n  - partial downloads and unreferenced layers"
 			if all {
-				msg = "This will remove:\n  - all images without at least one container associated to them\n  - partial downloads and unreferenced layers"
+				msg = "This will remove:\n  - all images without at least one container associated to them\n  - all build cache\n  - partial downloads and unreferenced layers"
 			}
 			if !force && !a.confirm(msg) {
 				return nil
+			}
+			// As docker's: the build cache goes too, before the images so
+			// one collection takes what only the cache held.
+			n, _, err := e.PruneBuildCache(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				fmt.Fprintf(a.stdout, "Deleted build cache entries: %d\n", n)
 			}
 			return a.pruneImages(cmd, e, all)
 		},

@@ -2,8 +2,12 @@ package engine
 
 import (
 	"context"
+	"io/fs"
+	"path/filepath"
 
 	"github.com/opencontainers/go-digest"
+
+	"berth/engine/store"
 )
 
 // DiskUsage is `berth system df`: one row per kind.
@@ -37,17 +41,20 @@ func (e *Engine) DiskUsage(ctx context.Context) (DiskUsage, error) {
 	du.Images.Size = u.BlobBytes + u.LayerBytes
 	// Reclaimable: what images no container uses hold exclusively.
 	activeLayers := map[digest.Digest]bool{}
+	inImages := map[digest.Digest]bool{}
 	for _, s := range imgs {
-		if s.Containers == 0 {
-			continue
-		}
-		du.Images.Active++
 		im, err := e.ResolveImage(ctx, s.ID.String())
 		if err != nil {
 			continue
 		}
 		for _, c := range im.ChainIDs() {
-			activeLayers[c] = true
+			inImages[c] = true
+			if s.Containers > 0 {
+				activeLayers[c] = true
+			}
+		}
+		if s.Containers > 0 {
+			du.Images.Active++
 		}
 	}
 	layers, err := e.Store.Layers()
@@ -55,10 +62,39 @@ func (e *Engine) DiskUsage(ctx context.Context) (DiskUsage, error) {
 		return du, err
 	}
 	for _, l := range layers {
-		if !activeLayers[l.ChainID] {
+		if inImages[l.ChainID] && !activeLayers[l.ChainID] {
 			du.Images.Reclaimable += l.Size
 		}
 	}
+	du.BuildCache = e.buildCacheUsage(inImages, layers)
 	du.Unreachable = u.IngestBytes
 	return du, nil
+}
+
+// buildCacheUsage counts the cache's entries and what only the cache holds:
+// layers no image names, and the RUN cache mounts. All of it is reclaimable.
+func (e *Engine) buildCacheUsage(inImages map[digest.Digest]bool, layers []store.LayerInfo) UsageRow {
+	var row UsageRow
+	row.Total, _ = e.BuildCacheUsage()
+	var roots store.GCRoots
+	e.buildCacheRoots(&roots)
+	cached := map[digest.Digest]bool{}
+	for _, c := range roots.Layers {
+		cached[c] = true
+	}
+	for _, l := range layers {
+		if cached[l.ChainID] && !inImages[l.ChainID] {
+			row.Size += l.Size
+		}
+	}
+	filepath.WalkDir(e.Store.Path(buildCacheDir, "mounts"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				row.Size += fi.Size()
+			}
+		}
+		return nil
+	})
+	row.Reclaimable = row.Size
+	return row
 }

@@ -543,3 +543,22 @@ func assertWhole(t *testing.T, e *engine.Engine, ref string) {
 		}
 	}
 }
+
+// A base image's ONBUILD triggers run at the start of a child build, in
+// the child's context, and are not inherited further.
+func TestOnbuildTriggers(t *testing.T) {
+	e := testEngine(t)
+	parent := writeContext(t, map[string]string{"Dockerfile": "FROM busybox\nONBUILD COPY . /app/\nONBUILD LABEL from=trigger\n"})
+	mustBuild(t, e, parent, Options{Tags: []string{"parent:1"}})
+	child := writeContext(t, map[string]string{"Dockerfile": "FROM parent:1\nLABEL own=yes\n", "code.txt": "child code"})
+	b := mustBuild(t, e, child, Options{})
+	if b.read(t, "/app/code.txt") != "child code" {
+		t.Error("the ONBUILD COPY did not copy the child's context")
+	}
+	if b.cfg.Config.Labels["from"] != "trigger" || b.cfg.Config.Labels["own"] != "yes" {
+		t.Errorf("labels %v", b.cfg.Config.Labels)
+	}
+	if len(b.cfg.Config.OnBuild) != 0 {
+		t.Errorf("triggers were passed on: %q", b.cfg.Config.OnBuild)
+	}
+}
