@@ -40,7 +40,9 @@ type (
 		cpu, mem float64 // cpu in % of one core, mem in bytes
 		memLimit float64
 		pids     float64
-		sample   cpuSample // the counter the next sample is measured from
+		rx, tx   float64   // network bytes/s
+		rd, wr   float64   // block I/O bytes/s
+		sample   cpuSample // the counters the next sample is measured from
 		err      error
 	}
 	statsBatchMsg []statsMsg
@@ -158,16 +160,32 @@ func sampleOne(e *engine.Engine, id string, prev cpuSample) statsMsg {
 		return statsMsg{id: id, err: err}
 	}
 	m := statsMsg{id: id, mem: float64(s.Memory.WorkingSet), memLimit: float64(s.Memory.Limit), pids: float64(s.Pids.Current)}
-	if prev.ns > 0 && s.CPU.UsageNS >= prev.ns {
-		m.cpu = float64(s.CPU.UsageNS-prev.ns) / float64(time.Since(prev.at).Nanoseconds()) * 100
+	now := time.Now()
+	cur := cpuSample{ns: s.CPU.UsageNS, at: now, rd: s.IO.ReadBytes, wr: s.IO.WriteBytes}
+	// Containers on the host's network have no counters of their own.
+	cur.rx, cur.tx, _, _, _ = e.NetStats(context.Background(), id)
+	if !prev.at.IsZero() {
+		secs := now.Sub(prev.at).Seconds()
+		rate := func(a, b uint64) float64 {
+			if a < b || secs <= 0 {
+				return 0
+			}
+			return float64(a-b) / secs
+		}
+		m.cpu = rate(cur.ns, prev.ns) / 1e9 * 100
+		m.rx, m.tx = rate(cur.rx, prev.rx), rate(cur.tx, prev.tx)
+		m.rd, m.wr = rate(cur.rd, prev.rd), rate(cur.wr, prev.wr)
 	}
-	m.sample = cpuSample{s.CPU.UsageNS, time.Now()}
+	m.sample = cur
 	return m
 }
 
+// cpuSample holds the cumulative counters of one sample; rates are the
+// differences between two.
 type cpuSample struct {
-	ns uint64
-	at time.Time
+	ns             uint64
+	rx, tx, rd, wr uint64
+	at             time.Time
 }
 
 // action runs an engine call and reports it with its CLI equivalent.

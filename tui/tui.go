@@ -86,6 +86,7 @@ type Model struct {
 
 type history struct {
 	cpu, mem, pids []float64
+	rx, tx, rd, wr []float64
 	memLimit       float64
 	last           cpuSample // kept by Update: commands run concurrently
 }
@@ -207,6 +208,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			h.cpu = appendCap(h.cpu, st.cpu)
 			h.mem = appendCap(h.mem, st.mem)
 			h.pids = appendCap(h.pids, st.pids)
+			h.rx, h.tx = appendCap(h.rx, st.rx), appendCap(h.tx, st.tx)
+			h.rd, h.wr = appendCap(h.rd, st.rd), appendCap(h.wr, st.wr)
 			h.memLimit = st.memLimit
 			h.last = st.sample
 		}
@@ -731,9 +734,20 @@ func (m Model) statsView(w, h int) string {
 			{Name: "CPU %", Values: hst.cpu, Top: 100, Now: fmt.Sprintf("%.1f%%", hst.cpu[len(hst.cpu)-1])},
 			{Name: "MEM", Values: hst.mem, Top: hst.memLimit, Now: memNow},
 			{Name: "PIDS", Values: hst.pids, Now: fmt.Sprintf("%.0f", hst.pids[len(hst.pids)-1])},
+			rateSeries("NET rx", hst.rx), rateSeries("NET tx", hst.tx),
+			rateSeries("BLK read", hst.rd), rateSeries("BLK write", hst.wr),
 		}
 		return views.Stats(m.theme, "Stats (1 s samples, 5 min)", series, w, h)
 	}
+}
+
+// rateSeries graphs a bytes-per-second series.
+func rateSeries(name string, v []float64) views.Series {
+	now := "-"
+	if len(v) > 0 {
+		now = humanSize(int64(v[len(v)-1])) + "/s"
+	}
+	return views.Series{Name: name, Values: v, Now: now}
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
