@@ -22,12 +22,14 @@ type KeyMap struct {
 	Follow, Shell, LeaveShell, Zoom         key.Binding
 	NextMatch, PrevMatch, Timestamps        key.Binding
 	Pull, Pause, Split, Build               key.Binding
+	Toggle, PrevLayer, NextLayer, Aggregate key.Binding
+	CollapseAll                             key.Binding
 }
 
 // Default is berth's stock keymap (vim keys and arrows), as the issue lists.
 func Default() KeyMap {
 	b := func(help string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(strings.Join(keys, "/"), help))
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(keysHelp(keys), help))
 	}
 	return KeyMap{
 		NextTab: b("next tab", "tab"), PrevTab: b("previous tab", "shift+tab"),
@@ -40,8 +42,11 @@ func Default() KeyMap {
 		Back: b("back", "esc"), Follow: b("follow logs", "f"),
 		Shell: b("shell", "s"), LeaveShell: b("leave shell", "ctrl+]"), Zoom: b("zoom shell", "ctrl+o"),
 		Pull: b("pull image", "p"), Pause: b("pause/unpause", "P"), Split: b("split: stats beside", "|"),
-		Build:     b("build from a context", "b"),
-		NextMatch: b("next match", "n"), PrevMatch: b("previous match", "N"), Timestamps: b("timestamps", "T"),
+		Build:  b("build from a context", "b"),
+		Toggle: b("layers: fold/unfold dir", " "), PrevLayer: b("layers: previous layer", "["),
+		NextLayer: b("layers: next layer", "]"), Aggregate: b("layers: whole image / layer only", "a"),
+		CollapseAll: b("layers: fold/unfold all", "z"),
+		NextMatch:   b("next match", "n"), PrevMatch: b("previous match", "N"), Timestamps: b("timestamps", "T"),
 	}
 }
 
@@ -55,7 +60,8 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"remove": &k.Remove, "restart": &k.Restart, "filter": &k.Filter, "refresh": &k.Refresh, "help": &k.Help,
 		"quit": &k.Quit, "back": &k.Back, "follow": &k.Follow, "shell": &k.Shell, "leave_shell": &k.LeaveShell,
 		"zoom": &k.Zoom, "next_match": &k.NextMatch, "prev_match": &k.PrevMatch, "timestamps": &k.Timestamps, "pull": &k.Pull, "pause": &k.Pause, "split": &k.Split,
-		"build": &k.Build,
+		"build": &k.Build, "toggle": &k.Toggle, "prev_layer": &k.PrevLayer, "next_layer": &k.NextLayer,
+		"aggregate": &k.Aggregate, "collapse_all": &k.CollapseAll,
 	}
 }
 
@@ -77,8 +83,13 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 		if len(keys) == 0 {
 			return fmt.Errorf("keys.%s: no keys given", name)
 		}
+		for i, k := range keys {
+			if k == "space" {
+				keys[i] = " " // what the terminal library calls the space bar
+			}
+		}
 		b.SetKeys(keys...)
-		b.SetHelp(strings.Join(keys, "/"), b.Help().Desc)
+		b.SetHelp(keysHelp(keys), b.Help().Desc)
 	}
 	return nil
 }
@@ -106,7 +117,21 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Open, k.Logs, k.Stats, k.Layers, k.Inspect, k.Follow},
 		{k.Filter, k.NextMatch, k.PrevMatch, k.Timestamps},
 		{k.Shell, k.LeaveShell, k.Zoom, k.Split},
+		{k.Toggle, k.PrevLayer, k.NextLayer, k.Aggregate, k.CollapseAll},
 		{k.Run, k.Pull, k.Build, k.Start, k.Stop, k.Restart, k.Pause, k.Remove},
 		{k.Refresh, k.Back, k.Help, k.Quit},
 	}
+}
+
+// keysHelp names keys for the help overlay; the space bar is " " to the
+// terminal library and "space" to a reader.
+func keysHelp(keys []string) string {
+	shown := make([]string, len(keys))
+	for i, k := range keys {
+		if k == " " {
+			k = "space"
+		}
+		shown[i] = k
+	}
+	return strings.Join(shown, "/")
 }

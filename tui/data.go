@@ -29,6 +29,11 @@ type (
 		items []engine.Volume
 		err   error
 	}
+	layersMsg struct {
+		key string
+		a   *engine.Analysis
+		err error
+	}
 	detailMsg struct {
 		pane             detail // the pane it answers for
 		key, title, text string
@@ -75,31 +80,7 @@ func inspectImage(e *engine.Engine, id string) tea.Cmd {
 func layers(e *engine.Engine, id string) tea.Cmd {
 	return func() tea.Msg {
 		a, err := e.AnalyzeImage(context.Background(), id)
-		if err != nil {
-			return detailMsg{pane: layersPane, key: id, err: err}
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "efficiency %.1f%%   wasted %s of %s\n\n", a.Efficiency*100, humanSize(a.WastedBytes), humanSize(a.TotalBytes))
-		for i, l := range a.Layers {
-			fmt.Fprintf(&b, "%d  %-8s %s\n", i, humanSize(l.Size), strings.ReplaceAll(l.CreatedBy, "\n", " "))
-			for j, c := range l.Changes {
-				if j == 12 {
-					fmt.Fprintf(&b, "     ... %d more\n", len(l.Changes)-12)
-					break
-				}
-				fmt.Fprintf(&b, "     %s %-8s %s\n", c.Kind, humanSize(c.Size), c.Path)
-			}
-		}
-		if len(a.Wasted) > 0 {
-			b.WriteString("\nwasted (hidden by later layers):\n")
-			for i, w := range a.Wasted {
-				if i == 10 {
-					break
-				}
-				fmt.Fprintf(&b, "     %-8s %s\n", humanSize(w.Bytes), w.Path)
-			}
-		}
-		return detailMsg{pane: layersPane, key: id, title: "Layers", text: b.String()}
+		return layersMsg{key: id, a: a, err: err}
 	}
 }
 

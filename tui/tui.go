@@ -78,6 +78,9 @@ type Model struct {
 	searching     bool // the filter input searches the logs instead
 	pulling       bool // the filter input asks for an image to pull
 	building      bool // the filter input asks for a context to build
+	treeFilter    bool // the filter input filters the layer tree's paths
+	layers        *layersView
+	layerFocus    bool // keys go to the layer tree
 	builds        []*buildRun
 	ticking       bool // 1 s samples run only while containers run
 	split         bool // containers: the stats pane beside the detail
@@ -178,6 +181,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			rows = append(rows, []string{v.Name, "local"})
 		}
 		m.tables[volumesTab].SetRows(keys, rows)
+		return m, nil
+	case layersMsg:
+		if msg.key != m.detailKey || m.detail != layersPane {
+			return m, nil
+		}
+		if msg.err != nil {
+			m.layers = nil
+			m.text.SetText("error", msg.err.Error())
+			return m, nil
+		}
+		m.layers = newLayersView(msg.key, msg.a)
 		return m, nil
 	case detailMsg:
 		if msg.key != m.detailKey || msg.pane != m.detail {
@@ -389,6 +403,23 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if m.layerFocus && !m.filtering && m.side == imagesTab && m.detail == layersPane && m.layers != nil {
+		switch {
+		case key.Matches(msg, m.keys.Back):
+			m.layerFocus = false
+			return m, nil
+		case key.Matches(msg, m.keys.Filter):
+			m.filtering, m.treeFilter = true, true
+			m.filter.Prompt = "paths: "
+			m.filter.SetValue(m.layers.tree.Filter())
+			return m, m.filter.Focus()
+		case key.Matches(msg, m.keys.Quit):
+		default:
+			if m.layers.handle(m.keys, msg, m.height/2) {
+				return m, nil
+			}
+		}
+	}
 	if m.confirm != nil {
 		c := m.confirm
 		m.confirm = nil
@@ -403,6 +434,16 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case tea.KeyEnter, tea.KeyEsc:
 			m.filtering = false
 			m.filter.Blur()
+			if m.treeFilter {
+				m.treeFilter = false
+				if msg.Type == tea.KeyEsc {
+					m.filter.SetValue("")
+				}
+				if m.layers != nil {
+					m.layers.tree.SetFilter(m.filter.Value())
+				}
+				return m, nil
+			}
 			if m.building {
 				m.building = false
 				in := strings.TrimSpace(m.filter.Value())
@@ -439,7 +480,10 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
-		if !m.searching && !m.pulling && !m.building {
+		switch {
+		case m.treeFilter && m.layers != nil:
+			m.layers.tree.SetFilter(m.filter.Value())
+		case !m.searching && !m.pulling && !m.building && !m.treeFilter:
 			m.tables[m.side].SetFilter(m.filter.Value())
 		}
 		return m, cmd
@@ -530,6 +574,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.detail, m.text.Follow = logsPane, true
 		cmd := m.refreshDetail()
 		return m, cmd
+	case key.Matches(msg, k.Open) && m.side == imagesTab && m.detail == layersPane && m.layers != nil:
+		m.layerFocus = true
 	case key.Matches(msg, k.Inspect), key.Matches(msg, k.Open):
 		m.detail = inspectPane
 		if m.side == containersTab && key.Matches(msg, k.Open) {
@@ -708,6 +754,9 @@ func (m Model) View() string {
 func (m Model) detailView(w, h int) string {
 	if m.side == imagesTab && m.progress != nil && !m.progress.done {
 		return m.progress.view(m.theme, w, h)
+	}
+	if m.side == imagesTab && m.detail == layersPane && m.layers != nil && m.layers.key == m.detailKey {
+		return m.layers.view(m.theme, w, h, m.layerFocus)
 	}
 	if m.side == containersTab && m.detail == shellPane {
 		return m.shellView(w, h)

@@ -201,3 +201,39 @@ func TestBuildFromTUI(t *testing.T) {
 		t.Fatalf("the build's image: %v, %v", im, err)
 	}
 }
+
+// The layers pane is dive's: enter gives the tree the keys, a shows the
+// whole image at the chosen layer, [ goes a layer down, / filters paths.
+func TestLayersTree(t *testing.T) {
+	if _, err := fixture.BusyboxBinary(); err != nil {
+		t.Skip(err)
+	}
+	m := testModel(t)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("berth/layers")) })
+	runes := func(s string) { tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}) }
+	runes("j")
+	runes("L")
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("explore the tree")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	runes("[")
+	runes("a")
+	runes("/")
+	runes("motd")
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("filter: motd")) })
+	runes("q") // the tree has the keys, but q still quits
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+	view := stable([]byte(fm.View()))
+	path := "testdata/layers-tree-100x30.golden"
+	if os.Getenv("UPDATE_GOLDEN") != "" {
+		os.WriteFile(path, view, 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (UPDATE_GOLDEN=1 writes it)", err)
+	}
+	if !bytes.Equal(view, want) {
+		t.Fatalf("layers tree differs from %s:\n%s", path, view)
+	}
+}
