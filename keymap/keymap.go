@@ -23,7 +23,8 @@ type KeyMap struct {
 	NextMatch, PrevMatch, Timestamps        key.Binding
 	Pull, Pause, Split, Build               key.Binding
 	Toggle, PrevLayer, NextLayer, Aggregate key.Binding
-	CollapseAll                             key.Binding
+	CollapseAll, Kill, Commit, Attach       key.Binding
+	Push, Tag, Sort                         key.Binding
 }
 
 // Default is berth's stock keymap (vim keys and arrows), as the issue lists.
@@ -43,10 +44,12 @@ func Default() KeyMap {
 		Shell: b("shell", "s"), LeaveShell: b("leave shell", "ctrl+]"), Zoom: b("zoom shell", "ctrl+o"),
 		Pull: b("pull image", "p"), Pause: b("pause/unpause", "P"), Split: b("split: stats beside", "|"),
 		Build:  b("build from a context", "b"),
-		Toggle: b("layers: fold/unfold dir", " "), PrevLayer: b("layers: previous layer", "["),
+		Toggle: b("mark row (containers) / fold dir (layers)", " "), PrevLayer: b("layers: previous layer", "["),
 		NextLayer: b("layers: next layer", "]"), Aggregate: b("layers: whole image / layer only", "a"),
 		CollapseAll: b("layers: fold/unfold all", "z"),
-		NextMatch:   b("next match", "n"), PrevMatch: b("previous match", "N"), Timestamps: b("timestamps", "T"),
+		Kill:        b("kill", "K"), Commit: b("commit to an image", "c"), Attach: b("attach to the main process", "a"),
+		Push: b("push image", "U"), Tag: b("tag image", "+"), Sort: b("sort images by next column", "o"),
+		NextMatch: b("next match", "n"), PrevMatch: b("previous match", "N"), Timestamps: b("timestamps", "T"),
 	}
 }
 
@@ -61,7 +64,8 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"quit": &k.Quit, "back": &k.Back, "follow": &k.Follow, "shell": &k.Shell, "leave_shell": &k.LeaveShell,
 		"zoom": &k.Zoom, "next_match": &k.NextMatch, "prev_match": &k.PrevMatch, "timestamps": &k.Timestamps, "pull": &k.Pull, "pause": &k.Pause, "split": &k.Split,
 		"build": &k.Build, "toggle": &k.Toggle, "prev_layer": &k.PrevLayer, "next_layer": &k.NextLayer,
-		"aggregate": &k.Aggregate, "collapse_all": &k.CollapseAll,
+		"aggregate": &k.Aggregate, "collapse_all": &k.CollapseAll, "kill": &k.Kill, "commit": &k.Commit,
+		"attach": &k.Attach, "push": &k.Push, "tag": &k.Tag, "sort": &k.Sort,
 	}
 }
 
@@ -118,6 +122,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Filter, k.NextMatch, k.PrevMatch, k.Timestamps},
 		{k.Shell, k.LeaveShell, k.Zoom, k.Split},
 		{k.Toggle, k.PrevLayer, k.NextLayer, k.Aggregate, k.CollapseAll},
+		{k.Sort, k.Tag, k.Push, k.Kill, k.Commit, k.Attach},
 		{k.Run, k.Pull, k.Build, k.Start, k.Stop, k.Restart, k.Pause, k.Remove},
 		{k.Refresh, k.Back, k.Help, k.Quit},
 	}

@@ -45,11 +45,16 @@ func TestTUIInTmux(t *testing.T) {
 // `yes` runs, stopping the container, quitting with the terminal restored.
 func TestTUIShellPaneAndStats(t *testing.T) {
 	e := newEnv(t)
-	e.ok("run", "-d", "--name", "box", "busybox", "sleep", "3600")
 	s := newTmux(t, e, 140, 32, "")
 	s.waitFor("1 Images")
+	s.waitFor("busybox")
+	// Run it from the image's run form.
+	s.keys("r")
+	s.waitFor("enter runs")
+	s.keys("box", "Tab", "sleep 3600", "Enter")
+	s.waitFor("$ berth run -d --name box busybox:latest sleep 3600")
 	s.keys("2")
-	s.waitFor("box")
+	s.waitFor("running")
 	s.keys("s")
 	s.waitFor("/ #")
 	s.keys("echo hello-from-pane", "Enter")
@@ -78,6 +83,43 @@ func TestTUIShellPaneAndStats(t *testing.T) {
 	s.waitFor("$ berth stop box")
 	until(t, 15*time.Second, "box stopped", func() bool {
 		return strings.Contains(e.ok("ps", "-a", "--format", "{{.Names}} {{.State}}"), "box exited")
+	})
+	s.keys("q")
+	s.waitFor("EXITED-0")
+}
+
+// Marks make one action reach several containers; a attaches a pane to a
+// container's main process; c commits one to an image.
+func TestTUIBulkAttachCommit(t *testing.T) {
+	e := newEnv(t)
+	e.ok("run", "-d", "--name", "talker", "busybox", "sh", "-c", "while true; do echo attached-out; sleep 0.3; done")
+	e.ok("run", "-d", "--name", "one", "busybox", "sleep", "3600")
+	e.ok("run", "-d", "--name", "two", "busybox", "sleep", "3600")
+	s := newTmux(t, e, 140, 32, "")
+	s.waitFor("1 Images")
+	s.keys("2")
+	s.waitFor("talker")
+	// Newest first: two, one, talker. Mark two and one, kill both.
+	s.keys("Space", "Space")
+	s.waitFor("* one")
+	s.keys("K")
+	s.waitFor("Kill two one?")
+	s.keys("y")
+	s.waitFor("$ berth kill two one")
+	until(t, 15*time.Second, "both killed", func() bool {
+		out := e.ok("ps", "-a", "--format", "{{.Names}} {{.State}}")
+		return strings.Contains(out, "one exited") && strings.Contains(out, "two exited") && strings.Contains(out, "talker running")
+	})
+	s.keys("G", "a")
+	s.waitFor("Attached to talker")
+	s.waitFor("│attached-out")
+	s.keys("C-]")
+	s.keys("c")
+	s.waitFor("commit talker as")
+	s.keys("committed:v1", "Enter")
+	s.waitFor("$ berth commit talker committed:v1")
+	until(t, 15*time.Second, "the committed image", func() bool {
+		return strings.Contains(e.ok("images", "--format", "{{.Repository}}:{{.Tag}}"), "committed:v1")
 	})
 	s.keys("q")
 	s.waitFor("EXITED-0")

@@ -28,7 +28,7 @@ func FrameCost(n, k, frames int) time.Duration {
 	for i := 0; i < k; i++ {
 		imgs = append(imgs, engine.ImageSummary{ID: digest.FromString(fmt.Sprint(i)), RepoTags: []string{fmt.Sprintf("docker.io/library/app%d:latest", i)}, Size: int64(i) << 20})
 	}
-	keysI, rowsI := imageRows(imgs, time.Now())
+	keysI, rowsI := imageRows(imgs, time.Now(), 0)
 	m.tables[imagesTab].SetRows(keysI, rowsI)
 	for i := 0; i < n; i++ {
 		id := digest.FromString(fmt.Sprint("c", i)).Encoded()

@@ -9,7 +9,22 @@ import (
 	"berth/engine"
 )
 
-func imageRows(items []engine.ImageSummary, now time.Time) ([]string, [][]string) {
+// imageSorts are the orders o cycles through: the store's (newest first),
+// by name, by size (largest first).
+var imageSorts = []string{"created", "repository", "size"}
+
+func imageRows(items []engine.ImageSummary, now time.Time, by int) ([]string, [][]string) {
+	items = append([]engine.ImageSummary(nil), items...)
+	switch imageSorts[by%len(imageSorts)] {
+	case "repository":
+		sort.SliceStable(items, func(i, j int) bool {
+			a, _ := familiar(items[i].RepoTags)
+			b, _ := familiar(items[j].RepoTags)
+			return a < b
+		})
+	case "size":
+		sort.SliceStable(items, func(i, j int) bool { return items[i].Size > items[j].Size })
+	}
 	var keys []string
 	var rows [][]string
 	for _, im := range items {

@@ -8,8 +8,10 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -80,7 +82,14 @@ type Model struct {
 	building      bool // the filter input asks for a context to build
 	treeFilter    bool // the filter input filters the layer tree's paths
 	layers        *layersView
-	layerFocus    bool // keys go to the layer tree
+	marked        map[string]bool // containers picked for a bulk action
+	attached      map[string]bool // the container's pane is an attach, not a shell
+	imageItems    []engine.ImageSummary
+	imageSort     int    // index into imageSorts
+	tagging       string // the filter input names a new tag for this image
+	runForm       *runForm
+	committing    string // the filter input names the image a commit makes of this container
+	layerFocus    bool   // keys go to the layer tree
 	builds        []*buildRun
 	ticking       bool // 1 s samples run only while containers run
 	split         bool // containers: the stats pane beside the detail
@@ -121,12 +130,13 @@ func New(e *engine.Engine) (Model, error) {
 	fi := textinput.New()
 	fi.Prompt = "/"
 	m := Model{eng: e, keys: keys, theme: theme, help: h, width: 80, height: 24, now: time.Now, filter: fi,
-		ctrs: map[string]engine.ContainerInfo{}, hist: map[string]*history{}, shells: map[string]*pty.Session{}}
+		ctrs: map[string]engine.ContainerInfo{}, hist: map[string]*history{}, shells: map[string]*pty.Session{},
+		marked: map[string]bool{}, attached: map[string]bool{}}
 	m.tables[imagesTab] = &views.Table{Columns: []views.Column{{Title: "REPOSITORY"}, {Title: "TAG", Width: 8},
 		{Title: "IMAGE ID", Width: 12, Optional: true}, {Title: "AGE", Width: 4, Optional: true}, {Title: "SIZE", Width: 6, Right: true}}}
 	m.tables[containersTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "IMAGE", Optional: true},
 		{Title: "STATE", Width: 9}, {Title: "UP", Width: 4, Optional: true}, {Title: "CPU", Width: 6, Right: true}, {Title: "MEM", Width: 6, Right: true},
-		{Title: "CPU 1m", Width: 10, Optional: true}}}
+		{Title: "CPU 1m", Width: 10, Optional: true}, {Title: "PORTS", Width: 18, Optional: true}}}
 	m.tables[volumesTab] = &views.Table{Columns: []views.Column{{Title: "NAME"}, {Title: "DRIVER", Width: 6}}}
 	m.tables[buildsTab] = &views.Table{Columns: []views.Column{{Title: "BUILD"}, {Title: "STATUS", Width: 12}}}
 	m.watch = newWatcher(e.Store.Root())
@@ -153,7 +163,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(loadAll(m.eng), m.watch.wait, m.refreshDetail())
 	case imagesMsg:
 		m.setErr(msg.err)
-		keys, rows := imageRows(msg.items, m.now())
+		m.imageItems = msg.items
+		keys, rows := imageRows(msg.items, m.now(), m.imageSort)
 		m.tables[imagesTab].SetRows(keys, rows)
 		cmd := m.detailIfNew()
 		return m, cmd
@@ -339,8 +350,12 @@ func (m *Model) refreshContainerRows() {
 				spark = views.Sparkline(h.cpu, 10, 100)
 			}
 		}
+		name := r.Name
+		if m.marked[r.ID] {
+			name = "* " + name
+		}
 		keys = append(keys, r.ID)
-		rows = append(rows, []string{r.Name, r.Image, state, up, cpu, mem, spark})
+		rows = append(rows, []string{name, r.Image, state, up, cpu, mem, spark, strings.Join(s.Ports, ",")})
 	}
 	m.tables[containersTab].SetRows(keys, rows)
 }
@@ -403,6 +418,28 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
+	if m.runForm != nil {
+		cmd := m.runFormKey(msg)
+		return m, cmd
+	}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.filtering {
+		// Keys typed fast (or sent by tmux) can arrive as one message;
+		// outside a text field each rune is a command of its own.
+		var model tea.Model = m
+		var cmds []tea.Cmd
+		for i, r := range msg.Runes {
+			var cmd tea.Cmd
+			model, cmd = model.(Model).key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+			cmds = append(cmds, cmd)
+			if mm := model.(Model); (mm.filtering || mm.runForm != nil || mm.shellFocus) && i+1 < len(msg.Runes) {
+				// The rest is typing into the field that just opened.
+				model, cmd = mm.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i+1:]})
+				cmds = append(cmds, cmd)
+				break
+			}
+		}
+		return model, tea.Batch(cmds...)
+	}
 	if m.layerFocus && !m.filtering && m.side == imagesTab && m.detail == layersPane && m.layers != nil {
 		switch {
 		case key.Matches(msg, m.keys.Back):
@@ -434,6 +471,32 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case tea.KeyEnter, tea.KeyEsc:
 			m.filtering = false
 			m.filter.Blur()
+			if m.tagging != "" {
+				id := m.tagging
+				m.tagging = ""
+				ref := strings.TrimSpace(m.filter.Value())
+				if msg.Type == tea.KeyEsc || ref == "" {
+					return m, nil
+				}
+				e := m.eng
+				return m, action("berth tag "+engine.ShortID(digestOf(id))+" "+ref, func(ctx context.Context) error {
+					return e.Tag(ctx, id, ref)
+				})
+			}
+			if m.committing != "" {
+				id := m.committing
+				m.committing = ""
+				ref := strings.TrimSpace(m.filter.Value())
+				if msg.Type == tea.KeyEsc {
+					return m, nil
+				}
+				name := m.ctrs[id].Record.Name
+				e := m.eng
+				return m, action(strings.TrimSpace("berth commit "+name+" "+ref), func(ctx context.Context) error {
+					_, err := e.Commit(ctx, id, engine.CommitOptions{Ref: ref, Pause: true})
+					return err
+				})
+			}
 			if m.treeFilter {
 				m.treeFilter = false
 				if msg.Type == tea.KeyEsc {
@@ -483,7 +546,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		switch {
 		case m.treeFilter && m.layers != nil:
 			m.layers.tree.SetFilter(m.filter.Value())
-		case !m.searching && !m.pulling && !m.building && !m.treeFilter:
+		case !m.searching && !m.pulling && !m.building && !m.treeFilter && m.committing == "" && m.tagging == "":
 			m.tables[m.side].SetFilter(m.filter.Value())
 		}
 		return m, cmd
@@ -616,14 +679,40 @@ func (m Model) act(msg tea.KeyMsg, id string) (tea.Model, tea.Cmd) {
 	switch m.side {
 	case imagesTab:
 		switch {
-		case key.Matches(msg, k.Run):
-			return m, action("berth run -d "+engine.ShortID(digestOf(id)), func(ctx context.Context) error {
-				cid, err := e.CreateContainer(ctx, engine.CreateOptions{Image: id})
-				if err != nil {
-					return err
+		case key.Matches(msg, k.Sort):
+			m.imageSort = (m.imageSort + 1) % len(imageSorts)
+			keys, rows := imageRows(m.imageItems, m.now(), m.imageSort)
+			m.tables[imagesTab].SetRows(keys, rows)
+			m.status = "images by " + imageSorts[m.imageSort]
+			return m, nil
+		case key.Matches(msg, k.Tag):
+			m.filtering, m.tagging = true, id
+			m.filter.Prompt = "tag " + engine.ShortID(digestOf(id)) + " as: "
+			m.filter.SetValue("")
+			return m, m.filter.Focus()
+		case key.Matches(msg, k.Push):
+			ref := ""
+			for _, im := range m.imageItems {
+				if im.ID.String() == id && len(im.RepoTags) > 0 {
+					ref = im.RepoTags[0]
 				}
-				return e.StartDetached(ctx, cid)
-			})
+			}
+			if ref == "" {
+				m.err = fmt.Errorf("image %s has no name to push: tag it first (%s)", engine.ShortID(digestOf(id)), k.Tag.Help().Key)
+				return m, nil
+			}
+			return m, action("berth push "+ref, func(ctx context.Context) error { return e.Push(ctx, ref) })
+		case key.Matches(msg, k.Run):
+			ref, label := id, engine.ShortID(digestOf(id))
+			for _, im := range m.imageItems {
+				if im.ID.String() == id && len(im.RepoTags) > 0 {
+					// By name, so the container lists its image as docker's would.
+					repo, tag := familiar(im.RepoTags)
+					ref, label = im.RepoTags[0], repo+":"+tag
+				}
+			}
+			m.runForm = newRunForm(ref, label)
+			return m, m.runForm.fields[0].Focus()
 		case key.Matches(msg, k.Remove):
 			m.confirm = &confirmation{question: "Remove image " + engine.ShortID(digestOf(id)) + "?",
 				cmd: action("berth rmi "+engine.ShortID(digestOf(id)), func(ctx context.Context) error {
@@ -632,26 +721,67 @@ func (m Model) act(msg tea.KeyMsg, id string) (tea.Model, tea.Cmd) {
 				})}
 		}
 	case containersTab:
+		ids, names := m.targets(id)
+		all := strings.Join(names, " ")
+		// each runs fn on every target; errors are joined, not stopped at.
+		each := func(verb string, fn func(ctx context.Context, id string) error) tea.Cmd {
+			return action("berth "+verb+" "+all, func(ctx context.Context) error {
+				var errs []error
+				for _, t := range ids {
+					errs = append(errs, fn(ctx, t))
+				}
+				return errors.Join(errs...)
+			})
+		}
+		bulk := len(ids) > 1
 		switch {
-		case key.Matches(msg, k.Start):
-			return m, action("berth start "+name, func(ctx context.Context) error { return e.StartDetached(ctx, id) })
-		case key.Matches(msg, k.Stop):
-			return m, action("berth stop "+name, func(ctx context.Context) error { return e.Stop(ctx, id, nil) })
-		case key.Matches(msg, k.Pause):
-			if c, ok := m.ctrs[id]; ok && c.State.Status == "paused" {
-				return m, action("berth unpause "+name, func(ctx context.Context) error { return e.Unpause(ctx, id) })
+		case key.Matches(msg, k.Toggle):
+			m.marked[id] = !m.marked[id]
+			if !m.marked[id] {
+				delete(m.marked, id)
 			}
-			return m, action("berth pause "+name, func(ctx context.Context) error { return e.Pause(ctx, id) })
+			m.refreshContainerRows()
+			m.tables[containersTab].Move(1)
+			return m, nil
+		case key.Matches(msg, k.Start):
+			m.clearMarks()
+			return m, each("start", e.StartDetached)
+		case key.Matches(msg, k.Stop):
+			m.clearMarks()
+			return m, each("stop", func(ctx context.Context, id string) error { return e.Stop(ctx, id, nil) })
+		case key.Matches(msg, k.Pause):
+			m.clearMarks()
+			if c, ok := m.ctrs[id]; ok && c.State.Status == "paused" {
+				return m, each("unpause", e.Unpause)
+			}
+			return m, each("pause", e.Pause)
 		case key.Matches(msg, k.Restart):
-			return m, action("berth restart "+name, func(ctx context.Context) error {
+			m.clearMarks()
+			return m, each("restart", func(ctx context.Context, id string) error {
 				if err := e.Stop(ctx, id, nil); err != nil {
 					return err
 				}
 				return e.StartDetached(ctx, id)
 			})
+		case key.Matches(msg, k.Kill):
+			m.confirm = &confirmation{question: "Kill " + all + "?",
+				cmd: each("kill", func(ctx context.Context, id string) error { return e.Kill(ctx, id, syscall.SIGKILL) })}
+			m.clearMarks()
 		case key.Matches(msg, k.Remove):
-			m.confirm = &confirmation{question: "Remove container " + name + " (and stop it)?",
-				cmd: action("berth rm -f "+name, func(ctx context.Context) error { return e.RemoveContainer(ctx, id, true, false) })}
+			q := "Remove container " + all + " (and stop it)?"
+			if bulk {
+				q = fmt.Sprintf("Remove %d containers (%s), stopping them?", len(ids), all)
+			}
+			m.confirm = &confirmation{question: q,
+				cmd: each("rm -f", func(ctx context.Context, id string) error { return e.RemoveContainer(ctx, id, true, false) })}
+			m.clearMarks()
+		case key.Matches(msg, k.Commit):
+			m.filtering, m.committing = true, id
+			m.filter.Prompt = "commit " + name + " as (REPO[:TAG], empty for none): "
+			m.filter.SetValue("")
+			return m, m.filter.Focus()
+		case key.Matches(msg, k.Attach):
+			return m.openAttach(id)
 		}
 	case volumesTab:
 		if key.Matches(msg, k.Remove) {
@@ -660,6 +790,26 @@ func (m Model) act(msg tea.KeyMsg, id string) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// targets are the marked containers, or the selected one when none is.
+func (m Model) targets(id string) (ids, names []string) {
+	for _, c := range sortedContainers(m.ctrs) {
+		if m.marked[c.Record.ID] {
+			ids, names = append(ids, c.Record.ID), append(names, c.Record.Name)
+		}
+	}
+	if len(ids) == 0 {
+		ids, names = []string{id}, []string{m.ctrs[id].Record.Name}
+	}
+	return ids, names
+}
+
+func (m *Model) clearMarks() {
+	if len(m.marked) > 0 {
+		m.marked = map[string]bool{}
+		m.refreshContainerRows()
+	}
 }
 
 func (m Model) mouse(msg tea.MouseMsg) (tea.Model, tea.Cmd) {
@@ -752,6 +902,9 @@ func (m Model) View() string {
 }
 
 func (m Model) detailView(w, h int) string {
+	if m.runForm != nil {
+		return m.runForm.view(m.theme, w, h)
+	}
 	if m.side == imagesTab && m.progress != nil && !m.progress.done {
 		return m.progress.view(m.theme, w, h)
 	}
