@@ -111,7 +111,7 @@ func (m *Model) runFormKey(msg tea.KeyMsg) tea.Cmd {
 	f := m.runForm
 	switch {
 	case msg.Type == tea.KeyEsc:
-		m.runForm = nil
+		m.runForm, m.err = nil, nil
 		m.status = "run cancelled"
 		return nil
 	case msg.Type == tea.KeyTab, msg.Type == tea.KeyDown, msg.Type == tea.KeyShiftTab, msg.Type == tea.KeyUp:

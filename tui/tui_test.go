@@ -237,3 +237,28 @@ func TestLayersTree(t *testing.T) {
 		t.Fatalf("layers tree differs from %s:\n%s", path, view)
 	}
 }
+
+// r opens the run form; a bad field is reported and the form stays open
+// to fix it; esc leaves without running anything.
+func TestRunFormValidates(t *testing.T) {
+	if _, err := fixture.BusyboxBinary(); err != nil {
+		t.Skip(err)
+	}
+	m := testModel(t)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("busybox")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("r")})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("enter runs")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Send(tea.KeyMsg{Type: tea.KeyTab})
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("notaport")})
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("publish notaport")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyEsc})
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("run cancelled")) })
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if cs, _ := fm.eng.Containers(); len(cs) != 0 {
+		t.Errorf("the form ran %d containers", len(cs))
+	}
+}
