@@ -24,7 +24,8 @@ type KeyMap struct {
 	Pull, Pause, Split, Build               key.Binding
 	Toggle, PrevLayer, NextLayer, Aggregate key.Binding
 	CollapseAll, Kill, Commit, Attach       key.Binding
-	Push, Tag, Sort                         key.Binding
+	Push, Tag, Sort, Wrap, Copy             key.Binding
+	LogsTop, LogsEnd                        key.Binding
 }
 
 // Default is berth's stock keymap (vim keys and arrows), as the issue lists.
@@ -40,15 +41,17 @@ func Default() KeyMap {
 		Open: b("open", "enter"), Logs: b("logs", "l"), Stats: b("stats", "t"), Layers: b("layers", "L"), Inspect: b("inspect", "i"),
 		Run: b("run image", "r"), Start: b("start", "u"), Stop: b("stop", "S"), Remove: b("remove", "x"), Restart: b("restart", "R"),
 		Filter: b("filter", "/"), Refresh: b("refresh", "ctrl+r"), Help: b("help", "?"), Quit: b("quit", "q", "ctrl+c"),
-		Back: b("back", "esc"), Follow: b("follow logs", "f"),
+		Back: b("back", "esc"), Follow: b("follow / pause logs", "f"),
 		Shell: b("shell", "s"), LeaveShell: b("leave shell", "ctrl+]"), Zoom: b("zoom shell", "ctrl+o"),
 		Pull: b("pull image", "p"), Pause: b("pause/unpause", "P"), Split: b("split: stats beside", "|"),
 		Build:  b("build from a context", "b"),
 		Toggle: b("mark row (containers) / fold dir (layers)", " "), PrevLayer: b("layers: previous layer", "["),
 		NextLayer: b("layers: next layer", "]"), Aggregate: b("layers: whole image / layer only", "a"),
-		CollapseAll: b("layers: fold/unfold all", "z"),
+		CollapseAll: b("fold: layer tree all / inspect JSON levels", "z"),
 		Kill:        b("kill", "K"), Commit: b("commit to an image", "c"), Attach: b("attach to the main process", "a"),
 		Push: b("push image", "U"), Tag: b("tag image", "+"), Sort: b("sort images by next column", "o"),
+		Wrap: b("wrap long lines (logs, inspect)", "w"), Copy: b("copy the pane's text (OSC 52)", "y"),
+		LogsTop: b("logs: jump to start", "<"), LogsEnd: b("logs: jump to end and follow", ">"),
 		NextMatch: b("next match", "n"), PrevMatch: b("previous match", "N"), Timestamps: b("timestamps", "T"),
 	}
 }
@@ -65,7 +68,8 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"zoom": &k.Zoom, "next_match": &k.NextMatch, "prev_match": &k.PrevMatch, "timestamps": &k.Timestamps, "pull": &k.Pull, "pause": &k.Pause, "split": &k.Split,
 		"build": &k.Build, "toggle": &k.Toggle, "prev_layer": &k.PrevLayer, "next_layer": &k.NextLayer,
 		"aggregate": &k.Aggregate, "collapse_all": &k.CollapseAll, "kill": &k.Kill, "commit": &k.Commit,
-		"attach": &k.Attach, "push": &k.Push, "tag": &k.Tag, "sort": &k.Sort,
+		"attach": &k.Attach, "push": &k.Push, "tag": &k.Tag, "sort": &k.Sort, "wrap": &k.Wrap, "copy": &k.Copy,
+		"logs_top": &k.LogsTop, "logs_end": &k.LogsEnd,
 	}
 }
 
@@ -119,7 +123,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextTab, k.PrevTab, k.Images, k.Containers, k.Volumes, k.Builds},
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Open, k.Logs, k.Stats, k.Layers, k.Inspect, k.Follow},
-		{k.Filter, k.NextMatch, k.PrevMatch, k.Timestamps},
+		{k.Filter, k.NextMatch, k.PrevMatch, k.Timestamps, k.Wrap, k.LogsTop, k.LogsEnd, k.Copy},
 		{k.Shell, k.LeaveShell, k.Zoom, k.Split},
 		{k.Toggle, k.PrevLayer, k.NextLayer, k.Aggregate, k.CollapseAll},
 		{k.Sort, k.Tag, k.Push, k.Kill, k.Commit, k.Attach},

@@ -88,6 +88,9 @@ type Model struct {
 	imageSort     int    // index into imageSorts
 	tagging       string // the filter input names a new tag for this image
 	runForm       *runForm
+	inspectTitle  string
+	inspectRaw    []string // the inspect pane's JSON, unfolded
+	foldDepth     int      // JSON levels shown in inspect; 0 is all
 	committing    string // the filter input names the image a commit makes of this container
 	layerFocus    bool   // keys go to the layer tree
 	builds        []*buildRun
@@ -215,9 +218,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.logs != nil || msg.title == "Logs" {
 			m.logEntries = msg.logs
 			lines, stderr := logLines(msg.logs, m.timestamps)
+			m.text.Style = nil
 			m.text.SetLines(msg.title, lines, stderr)
 			return m, nil
 		}
+		if msg.pane == inspectPane {
+			m.inspectTitle, m.inspectRaw = msg.title, strings.Split(strings.TrimRight(msg.text, "\n"), "\n")
+			m.showInspect()
+			return m, nil
+		}
+		m.text.Style = nil
 		m.text.SetText(msg.title, msg.text)
 		return m, nil
 	case statsBatchMsg:
@@ -600,7 +610,24 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.PageDown):
 		m.text.Scroll(m.height / 2)
 	case key.Matches(msg, k.Follow):
+		if m.text.Follow {
+			m.text.Follow = false
+			m.status = "following paused (f resumes)"
+		} else {
+			m.text.Bottom()
+			m.status = "following"
+		}
+	case key.Matches(msg, k.Wrap):
+		m.text.Wrap = !m.text.Wrap
+	case key.Matches(msg, k.LogsTop):
+		m.text.Top()
+	case key.Matches(msg, k.LogsEnd):
 		m.text.Bottom()
+	case key.Matches(msg, k.CollapseAll) && m.detail == inspectPane && len(m.inspectRaw) > 0:
+		m.foldDepth = (m.foldDepth + 1) % 4
+		m.showInspect()
+	case key.Matches(msg, k.Copy):
+		m.status = copyToClipboard(m.paneText())
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		// On a logs or inspect pane, / searches the text; else it filters.
@@ -790,6 +817,34 @@ func (m Model) act(msg tea.KeyMsg, id string) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// showInspect draws the inspect JSON folded to the chosen depth.
+func (m *Model) showInspect() {
+	title := m.inspectTitle
+	if m.foldDepth > 0 {
+		title += fmt.Sprintf("  (folded to %d levels; z)", m.foldDepth)
+	}
+	m.text.Style = jsonStyle
+	m.text.SetLines(title, foldJSON(m.inspectRaw, m.foldDepth), nil)
+}
+
+// paneText is what y copies: the whole JSON or log, not just the rows shown.
+func (m Model) paneText() string {
+	if m.detail == inspectPane && len(m.inspectRaw) > 0 {
+		return strings.Join(m.inspectRaw, "\n") + "\n"
+	}
+	if m.detail == logsPane {
+		var b strings.Builder
+		for _, e := range m.logEntries {
+			b.WriteString(e.Log)
+			if !strings.HasSuffix(e.Log, "\n") {
+				b.WriteString("\n")
+			}
+		}
+		return b.String()
+	}
+	return ""
 }
 
 // targets are the marked containers, or the selected one when none is.

@@ -3,6 +3,8 @@ package views
 import (
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"berth/themes"
 )
 
@@ -18,6 +20,10 @@ type Text struct {
 	height int
 	query  string
 	hits   []int // lines with a match
+	// Wrap folds long lines onto the next rows instead of cutting them.
+	Wrap bool
+	// Style, when set, colors a line (JSON syntax for inspect).
+	Style func(th themes.Theme, line string) string
 }
 
 // SetText replaces the content with plain text.
@@ -122,15 +128,41 @@ func (t *Text) View(th themes.Theme, w, h int) string {
 		title += "  /" + t.query + " (" + itoa(len(t.hits)) + " lines; n/N)"
 	}
 	out := []string{th.Header.Render(fit(title, w))}
-	for i := t.offset; i < len(t.lines) && i < t.offset+t.height; i++ {
-		line := fit(strings.ReplaceAll(t.lines[i], "\t", "    "), w)
-		if t.query != "" {
-			line = highlight(line, t.query, th)
+	render := func(i int) []string {
+		raw := strings.ReplaceAll(t.lines[i], "\t", "    ")
+		var rows []string
+		if t.Wrap && ansi.StringWidth(raw) > w && w > 0 {
+			rows = strings.Split(ansi.Hardwrap(raw, w, true), "\n")
+		} else {
+			rows = []string{raw}
 		}
-		if i < len(t.stderr) && t.stderr[i] {
-			line = th.Warn.Render(line)
+		for j, r := range rows {
+			r = fit(r, w)
+			if t.query != "" {
+				r = highlight(r, t.query, th)
+			} else if t.Style != nil {
+				r = t.Style(th, r)
+			}
+			if i < len(t.stderr) && t.stderr[i] {
+				r = th.Warn.Render(r)
+			}
+			rows[j] = r
 		}
-		out = append(out, line)
+		return rows
+	}
+	if t.Wrap && t.Follow {
+		// Following wrapped lines: fill from the last line upwards.
+		var rows []string
+		for i := len(t.lines) - 1; i >= 0 && len(rows) < t.height; i-- {
+			rows = append(render(i), rows...)
+		}
+		if len(rows) > t.height {
+			rows = rows[len(rows)-t.height:]
+		}
+		return box(append(out, rows...), w, h)
+	}
+	for i := t.offset; i < len(t.lines) && len(out) <= t.height; i++ {
+		out = append(out, render(i)...)
 	}
 	return box(out, w, h)
 }
