@@ -91,8 +91,8 @@ type Model struct {
 	inspectTitle  string
 	inspectRaw    []string // the inspect pane's JSON, unfolded
 	foldDepth     int      // JSON levels shown in inspect; 0 is all
-	committing    string // the filter input names the image a commit makes of this container
-	layerFocus    bool   // keys go to the layer tree
+	committing    string   // the filter input names the image a commit makes of this container
+	layerFocus    bool     // keys go to the layer tree
 	builds        []*buildRun
 	ticking       bool // 1 s samples run only while containers run
 	split         bool // containers: the stats pane beside the detail
@@ -925,7 +925,7 @@ func (m Model) View() string {
 	if m.zoom && m.detail == shellPane {
 		body = m.shellView(m.width, bodyH)
 	} else if m.showHelp {
-		body = lipgloss.NewStyle().Width(m.width).Height(bodyH).Render(m.help.FullHelpView(m.keys.FullHelp()))
+		body = lipgloss.NewStyle().Width(m.width).Height(bodyH).MaxHeight(bodyH).Render(helpView(th, m.keys.FullHelp(), m.width, bodyH))
 	} else {
 		lw := m.leftWidth()
 		empty := map[side]string{imagesTab: "no images: berth pull, load or import one",
