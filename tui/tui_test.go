@@ -69,7 +69,13 @@ func stable(b []byte) []byte {
 
 func golden(t *testing.T, name string, w, h int, until string, keys ...string) {
 	t.Helper()
-	m := testModel(t)
+	goldenModel(t, testModel(t), name, w, h, until, keys...)
+}
+
+// goldenModel compares m's screen, after keys and once until shows, with
+// testdata/NAME-WxH.golden.
+func goldenModel(t *testing.T, m Model, name string, w, h int, until string, keys ...string) {
+	t.Helper()
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	first := "busybox"
 	if len(keys) == 0 {

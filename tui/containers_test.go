@@ -1,0 +1,56 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"berth/engine"
+	"berth/engine/runtime"
+	"berth/internal/testbin"
+)
+
+// withContainer adds an exited container with known output to m's store:
+// the containers, logs and inspect panes then have something real to show.
+func withContainer(t *testing.T, m Model) Model {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("running a container needs root")
+	}
+	runtime.SelfExe = testbin.Berth(t)
+	e := m.eng
+	ctx := context.Background()
+	id, err := e.CreateContainer(ctx, engine.CreateOptions{Image: "busybox", Name: "hello",
+		Cmd:  []string{"sh", "-c", "echo out-line; sleep 0.1; echo err-line >&2; sleep 0.1; echo a-much-longer-line-that-the-wrap-toggle-folds-onto-the-next-row-of-the-pane-when-it-is-narrow"},
+		Host: engine.HostConfig{NetworkMode: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.RemoveContainer(context.Background(), id, true, false) })
+	if err := e.StartDetached(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ci, err := e.Container(id)
+		if err == nil && ci.State.Status == "exited" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container never exited: %+v %v", ci.State, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return m
+}
+
+func TestGoldenContainerViews(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		goldenModel(t, withContainer(t, testModel(t)), "containers", w, h, "\"Record\"", "2")
+		goldenModel(t, withContainer(t, testModel(t)), "logs", w, h, "err-line", "2", "l")
+		goldenModel(t, withContainer(t, testModel(t)), "logs-wrapped", w, h, "err-line", "2", "l", "w")
+		goldenModel(t, withContainer(t, testModel(t)), "inspect-folded", w, h, "folded to 1", "2", "z")
+	}
+}
