@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"os"
+	"regexp"
 	"testing"
 	"time"
 
@@ -53,4 +54,56 @@ func TestGoldenContainerViews(t *testing.T) {
 		goldenModel(t, withContainer(t, testModel(t)), "logs-wrapped", w, h, "err-line", "2", "l", "w")
 		goldenModel(t, withContainer(t, testModel(t)), "inspect-folded", w, h, "folded to 1", "2", "z")
 	}
+}
+
+// withRunning adds a running container (a shell can open in it) to m.
+func withRunning(t *testing.T, m Model) Model {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("running a container needs root")
+	}
+	runtime.SelfExe = testbin.Berth(t)
+	e := m.eng
+	ctx := context.Background()
+	id, err := e.CreateContainer(ctx, engine.CreateOptions{Image: "busybox", Name: "up",
+		Cmd: []string{"sleep", "3600"}, Host: engine.HostConfig{NetworkMode: "none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.RemoveContainer(context.Background(), id, true, false) })
+	if err := e.StartDetached(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// Live numbers (CPU, memory, uptime) and the graphs drawing them differ
+// from run to run, as does the busybox banner from host to host; the
+// screen's layout is what the golden file holds.
+var (
+	liveRow    = regexp.MustCompile(`running[^│\n]*`)
+	liveSeries = regexp.MustCompile(`│(CPU %|MEM|PIDS|NET rx|NET tx|BLK read|BLK write) [^│\n]*`)
+	banner     = regexp.MustCompile(`BusyBox v[^│\n]*`)
+)
+
+func TestGoldenRunningViews(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		goldenMasked(t, withRunning(t, testModel(t)), "stats", w, h, "BLK write", "2", "t")
+		// clear takes the host's busybox banner off the screen; the
+		// arithmetic tells the command's output from its echo.
+		goldenMasked(t, withRunning(t, testModel(t)), "shell", w, h, "shell-2", "2", "s", "clear; echo shell-$((1+1))\r")
+	}
+}
+
+// goldenMasked is goldenModel with live numbers masked too.
+func goldenMasked(t *testing.T, m Model, name string, w, h int, until string, keys ...string) {
+	t.Helper()
+	mask = func(b []byte) []byte {
+		b = liveRow.ReplaceAll(b, []byte("running <live>"))
+		b = liveSeries.ReplaceAll(b, []byte("│$1 <live>"))
+		return banner.ReplaceAll(b, []byte("BusyBox <version>"))
+	}
+	defer func() { mask = nil }()
+	goldenModel(t, m, name, w, h, until, keys...)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -137,9 +136,10 @@ func (m *Model) runFormKey(msg tea.KeyMsg) tea.Cmd {
 			}
 			return e.StartDetached(ctx, id)
 		})
-	case key.Matches(msg, m.keys.Quit) && msg.String() == "ctrl+c":
-		m.runForm = nil
-		return nil
+	case msg.Type == tea.KeyCtrlC:
+		// ctrl+c quits from anywhere; q is typing here.
+		m.watch.close()
+		return tea.Quit
 	}
 	var cmd tea.Cmd
 	f.fields[f.focus], cmd = f.fields[f.focus].Update(msg)
