@@ -187,11 +187,12 @@ func (t *Tree) View(th themes.Theme, w, h int, focused bool) string {
 	var out []string
 	for i := t.offset; i < len(t.rows) && len(out) < h; i++ {
 		r := t.rows[i]
+		// Plain + and - read in every font, screenshots' included.
 		icon := "  "
 		if len(r.n.children) > 0 {
-			icon = "▾ "
+			icon = "- "
 			if t.collapsed[r.n.path] && t.filter == "" {
-				icon = "▸ "
+				icon = "+ "
 			}
 		}
 		name := r.n.name

@@ -69,9 +69,16 @@ func run() error {
 		exec.Command(bin, "--root", root, "rm", "-f", "web").Run()
 		exec.Command(bin, "--root", root, "__teardown-networks").Run()
 	}()
+	ctx := filepath.Join(tmp, "app")
+	os.MkdirAll(filepath.Join(ctx, "src"), 0o755)
+	os.WriteFile(filepath.Join(ctx, "src", "main.sh"), []byte("echo hello\n"), 0o755)
+	os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte("FROM busybox AS base\nWORKDIR /app\nCOPY src/ ./\n"+
+		"RUN for step in fetch compile link; do echo \"$step...\"; sleep 0.2; done\n"+
+		"FROM base\nRUN ./main.sh > /app/out.txt\nCMD [\"cat\", \"/app/out.txt\"]\n"), 0o644)
 	shots := []shot{
 		{name: "images", wait: "berth/layers"},
-		{name: "layers", keys: []string{"j", "L"}, wait: "efficiency"},
+		{name: "layers", keys: []string{"j", "L", "Enter", "a"}, wait: "image at layer"},
+		{name: "build", keys: []string{"4", "b", ctx + " demo:1", "Enter"}, wait: "Successfully built"},
 		{name: "logs", keys: []string{"2", "Enter"}, wait: "GET /index.html"},
 		{name: "stats", keys: []string{"2", "t"}, wait: "CPU %", delay: 4 * time.Second},
 		{name: "shell", keys: []string{"2", "|", "s", "ls --color=always /", "Enter"}, wait: "proc", delay: 2 * time.Second},
