@@ -292,37 +292,8 @@ func orNil(v any) any {
 	return v
 }
 
-// buildahFor runs buildah on a storage of its own (vfs, so the test leaves
-// no overlay mount behind).
-func buildahFor(t *testing.T) func(args ...string) string {
-	dir, err := os.MkdirTemp("", "bbah")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(dir, "containers.conf")
-	os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n"), 0o644)
-	base := []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"), "--storage-driver", "vfs"}
-	t.Cleanup(func() {
-		c := exec.Command("buildah", append(append([]string{}, base...), "rmi", "-af")...)
-		c.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
-		c.Run()
-		exec.Command("umount", "-R", filepath.Join(dir, "run")).Run()
-		os.RemoveAll(dir)
-	})
-	return func(args ...string) string {
-		c := exec.Command("buildah", append(append([]string{}, base...), args...)...)
-		c.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
-		out, err := c.Output()
-		if err != nil {
-			stderr := ""
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = string(ee.Stderr)
-			}
-			t.Fatalf("buildah %v: %v\n%s%s", args, err, out, stderr)
-		}
-		return string(out)
-	}
-}
+// buildahFor runs buildah on a storage of its own.
+func buildahFor(t *testing.T) func(args ...string) string { return containersTool(t, "buildah") }
 
 // FROM an image the store lacks pulls it; --pull pulls even when present,
 // and the built image can be pushed back.

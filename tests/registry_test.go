@@ -116,27 +116,39 @@ func TestInteropSkopeoPodman(t *testing.T) {
 }
 
 func podmanFor(t *testing.T) func(args ...string) string {
-	dir, err := os.MkdirTemp("", "bpod")
+	return containersTool(t, "podman", "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc")
+}
+
+// containersTool runs podman or buildah on a storage of its own (vfs, so
+// nothing stays mounted) with ulimits this host's hard limit allows; the
+// storage goes at the end of the test. Its stdout is returned, stderr is
+// shown on failure.
+func containersTool(t *testing.T, tool string, extra ...string) func(args ...string) string {
+	dir, err := os.MkdirTemp("", "b"+tool[:3]) // the runroot must stay short
 	if err != nil {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(dir, "containers.conf")
 	os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n"), 0o644)
-	base := []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"),
-		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", "runc"}
-	t.Cleanup(func() {
-		c := exec.Command("podman", append(append([]string{}, base...), "rmi", "-af")...)
+	base := append([]string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"),
+		"--storage-driver", "vfs"}, extra...)
+	cmd := func(args ...string) *exec.Cmd {
+		c := exec.Command(tool, append(append([]string{}, base...), args...)...)
 		c.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
-		c.Run()
+		return c
+	}
+	t.Cleanup(func() {
+		cmd("rmi", "-af").Run()
 		exec.Command("umount", "-R", filepath.Join(dir, "run")).Run()
 		os.RemoveAll(dir)
 	})
 	return func(args ...string) string {
-		c := exec.Command("podman", append(append([]string{}, base...), args...)...)
-		c.Env = append(os.Environ(), "CONTAINERS_CONF="+conf)
-		out, err := c.CombinedOutput()
+		c := cmd(args...)
+		var stderr strings.Builder
+		c.Stderr = &stderr
+		out, err := c.Output()
 		if err != nil {
-			t.Fatalf("podman %v: %v\n%s", args, err, out)
+			t.Fatalf("%s %v: %v\n%s%s", tool, args, err, out, stderr.String())
 		}
 		return string(out)
 	}

@@ -12,9 +12,9 @@ import (
 	"berth/internal/testbin"
 )
 
-// withContainer adds an exited container with known output to m's store:
-// the containers, logs and inspect panes then have something real to show.
-func withContainer(t *testing.T, m Model) Model {
+// startContainer runs cmd detached, with no network, in m's store; the
+// test removes it at the end.
+func startContainer(t *testing.T, m Model, name string, cmd ...string) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("running a container needs root")
@@ -22,8 +22,7 @@ func withContainer(t *testing.T, m Model) Model {
 	runtime.SelfExe = testbin.Berth(t)
 	e := m.eng
 	ctx := context.Background()
-	id, err := e.CreateContainer(ctx, engine.CreateOptions{Image: "busybox", Name: "hello",
-		Cmd:  []string{"sh", "-c", "echo out-line; sleep 0.1; echo err-line >&2; sleep 0.1; echo a-much-longer-line-that-the-wrap-toggle-folds-onto-the-next-row-of-the-pane-when-it-is-narrow"},
+	id, err := e.CreateContainer(ctx, engine.CreateOptions{Image: "busybox", Name: name, Cmd: cmd,
 		Host: engine.HostConfig{NetworkMode: "none"}})
 	if err != nil {
 		t.Fatal(err)
@@ -32,18 +31,26 @@ func withContainer(t *testing.T, m Model) Model {
 	if err := e.StartDetached(ctx, id); err != nil {
 		t.Fatal(err)
 	}
+	return id
+}
+
+// withContainer adds an exited container with known output to m's store:
+// the containers, logs and inspect panes then have something real to show.
+func withContainer(t *testing.T, m Model) Model {
+	t.Helper()
+	id := startContainer(t, m, "hello", "sh", "-c", "echo out-line; sleep 0.1; echo err-line >&2; sleep 0.1; "+
+		"echo a-much-longer-line-that-the-wrap-toggle-folds-onto-the-next-row-of-the-pane-when-it-is-narrow")
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ci, err := e.Container(id)
+		ci, err := m.eng.Container(id)
 		if err == nil && ci.State.Status == "exited" {
-			break
+			return m
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("container never exited: %+v %v", ci.State, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return m
 }
 
 func TestGoldenContainerViews(t *testing.T) {
@@ -59,21 +66,7 @@ func TestGoldenContainerViews(t *testing.T) {
 // withRunning adds a running container (a shell can open in it) to m.
 func withRunning(t *testing.T, m Model) Model {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("running a container needs root")
-	}
-	runtime.SelfExe = testbin.Berth(t)
-	e := m.eng
-	ctx := context.Background()
-	id, err := e.CreateContainer(ctx, engine.CreateOptions{Image: "busybox", Name: "up",
-		Cmd: []string{"sleep", "3600"}, Host: engine.HostConfig{NetworkMode: "none"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.RemoveContainer(context.Background(), id, true, false) })
-	if err := e.StartDetached(ctx, id); err != nil {
-		t.Fatal(err)
-	}
+	startContainer(t, m, "up", "sleep", "3600")
 	return m
 }
 
