@@ -38,13 +38,23 @@ func tuiProcessRows(tw *tabwriter.Writer, bin, w string) {
 		rowErr("TUI first frame", err)
 		return
 	}
-	defer tmux("kill-server")
+	// kill-server returns before the server is gone; a new session begun
+	// at once can reach the dying server ("server exited unexpectedly").
+	killServer := func() {
+		tmux("kill-server")
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, err := tmux("list-sessions"); err != nil {
+				return
+			}
+		}
+	}
+	defer killServer()
 
 	// Median of three starts; the last instance stays for the rows below.
 	var firsts []time.Duration
 	for i := range 3 {
 		if i > 0 {
-			tmux("kill-server")
+			killServer()
 		}
 		d, err := firstFrame(tmux, bin, root)
 		if err != nil {
