@@ -198,6 +198,9 @@ func (b *builder) mountKeys(ctx context.Context, s *state, mounts []runMount, si
 
 // execRun starts the container and waits for it.
 func (b *builder) execRun(ctx context.Context, s *state, argv, env []string, fl runFlags, si stepInfo) (*layerResult, error) {
+	if os.Geteuid() != 0 {
+		return nil, errors.New("RUN needs root: build steps run in containers (namespaces and an overlay mount)")
+	}
 	tmp, err := b.e.Store.TempDir("build-run-")
 	if err != nil {
 		return nil, err
