@@ -39,6 +39,10 @@ EOF
 RUN cat > /work/inline.txt <<EOT
 inline heredoc
 EOT
+RUN <<EOF
+#!/usr/bin/awk -f
+BEGIN { print "from awk" > "/work/shebang.txt" }
+EOF
 RUN rm /etc/motd-to-delete || true; rm -f /bin/wc
 RUN echo "seen: $GREETING" > /work/arg.txt
 RUN true
@@ -63,9 +67,9 @@ func TestBuildRunSteps(t *testing.T) {
 		t.Fatalf("build output: %s", out)
 	}
 	got := e.ok("run", "--rm", "--network", "none", "runsteps", "sh", "-c",
-		"cd /work && for f in shell exec heredoc inline arg shellform ifaces cachecount bind fromstage tmpfs; do echo $f=$(cat $f.txt); done; cat /tmp/whoami.txt; ls /bin/wc 2>&1; ls -d /cache /ctx /t.txt /scratch 2>/dev/null | wc -l")
+		"cd /work && for f in shell exec heredoc inline shebang arg shellform ifaces cachecount bind fromstage tmpfs; do echo $f=$(cat $f.txt); done; cat /tmp/whoami.txt; ls /bin/wc 2>&1; ls -d /cache /ctx /t.txt /scratch 2>/dev/null | wc -l")
 	for _, want := range []string{
-		"shell=hello world from /work", "exec=exec form", "heredoc=heredoc script", "inline=inline heredoc",
+		"shell=hello world from /work", "exec=exec form", "heredoc=heredoc script", "inline=inline heredoc", "shebang=from awk",
 		"arg=seen: hello", "shellform=shell-ok", "ifaces=1", "cachecount=1", "bind=bound from context",
 		"fromstage=tool", "tmpfs=x", "nobody",
 	} {
@@ -111,8 +115,8 @@ func TestBuildRunSteps(t *testing.T) {
 	if again.code != 0 {
 		t.Fatalf("rebuild: %s", again.err)
 	}
-	if n := strings.Count(again.err, "CACHED"); n != 16 {
-		t.Errorf("rebuild: %d steps CACHED, want 16:\n%s", n, again.err)
+	if n := strings.Count(again.err, "CACHED"); n != 17 {
+		t.Errorf("rebuild: %d steps CACHED, want 17:\n%s", n, again.err)
 	}
 	for _, line := range strings.Split(again.err, "\n") {
 		if f := strings.Fields(line); len(f) > 2 && strings.Contains(f[1], ".") && !strings.HasPrefix(f[1], "[") {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"berth/engine/runtime"
@@ -22,6 +23,8 @@ import (
 type runFlags struct {
 	mounts  []runMount
 	network string // "default" (the host's) or "none"
+	// script is a heredoc with a #! line, run as a file of its own.
+	script *parser.Heredoc
 }
 
 // runMount is one RUN --mount.
@@ -126,7 +129,8 @@ func (b *builder) runStep(ctx context.Context, s *state, ins Instruction, si ste
 	if err != nil {
 		return false, err
 	}
-	argv := b.runArgv(s, ins)
+	argv, script := b.runArgv(s, ins)
+	fl.script = script
 	runEnv := b.runEnv(s)
 	// The args RUN sees are part of its key, proxy args aside, as docker.
 	var keyEnv []string
@@ -140,7 +144,11 @@ func (b *builder) runStep(ctx context.Context, s *state, ins Instruction, si ste
 		return false, b.errAt(ins.Line, "RUN: %v", err)
 	}
 	createdBy := "RUN " + strings.Join(argv, " ")
-	key := stepKey(s.key, "run", argv, keyEnv, s.cfg.Config.User, s.cfg.Config.WorkingDir, fl.network, mountKeys)
+	var body string
+	if script != nil {
+		body = script.Content
+	}
+	key := stepKey(s.key, "run", argv, keyEnv, s.cfg.Config.User, s.cfg.Config.WorkingDir, fl.network, mountKeys, body)
 	if l, ok := b.cachedLayer(ctx, s, key); ok {
 		return true, b.record(s, key, createdBy, l)
 	}
@@ -153,20 +161,26 @@ func (b *builder) runStep(ctx context.Context, s *state, ins Instruction, si ste
 }
 
 // runArgv: the JSON form as written; the shell form through SHELL, with a
-// heredoc body as the script when the line is only the heredoc.
-func (b *builder) runArgv(s *state, ins Instruction) []string {
+// heredoc body as the script when the line is only the heredoc. A body
+// that starts with #! runs as a file, with the interpreter it names (as
+// BuildKit does, at /dev/pipes/NAME).
+func (b *builder) runArgv(s *state, ins Instruction) ([]string, *parser.Heredoc) {
 	if ins.JSON {
-		return append([]string(nil), ins.Args...)
+		return append([]string(nil), ins.Args...), nil
 	}
 	line := strings.Join(ins.Args, " ")
 	if len(ins.Heredocs) == 1 && heredocFor(ins, strings.TrimSpace(line)) != nil {
-		return append(b.shell(s), ins.Heredocs[0].Content)
+		h := &ins.Heredocs[0]
+		if strings.HasPrefix(h.Content, "#!") {
+			return []string{"/dev/pipes/" + h.Name}, h
+		}
+		return append(b.shell(s), h.Content), nil
 	}
 	for _, h := range ins.Heredocs {
 		// The shell reads the heredoc itself, from the full text.
 		line += "\n" + h.Content + h.Name
 	}
-	return append(b.shell(s), line)
+	return append(b.shell(s), line), nil
 }
 
 // mountKeys names what each mount brings in, for the cache key: a bind
@@ -241,6 +255,14 @@ func (b *builder) execRun(ctx context.Context, s *state, argv, env []string, fl 
 		return nil, err
 	}
 	spec.Mounts = append(spec.Mounts, extra...)
+	if fl.script != nil {
+		// Under /dev, a tmpfs of the container's own: nothing reaches the layer.
+		p := filepath.Join(tmp, "script")
+		if err := os.WriteFile(p, []byte(fl.script.Content), 0o755); err != nil {
+			return nil, err
+		}
+		spec.Mounts = append(spec.Mounts, specs.Mount{Destination: "/dev/pipes/" + fl.script.Name, Type: "bind", Source: p, Options: []string{"rbind", "ro"}})
+	}
 	dv := b.view(s)
 	stubs := mountStubs(dv, spec.Mounts)
 
