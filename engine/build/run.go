@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -287,6 +288,12 @@ func (b *builder) execRun(ctx context.Context, s *state, argv, env []string, fl 
 			line := sc.Text()
 			tail.add(line)
 			b.progress(Event{Kind: StepOutput, Stage: si.label, Step: si.n, Steps: si.steps, Text: line})
+		}
+		if sc.Err() != nil {
+			// A line over 1 MB: stop showing output, but keep draining
+			// it, or the step would block on a full pipe.
+			b.progress(Event{Kind: StepOutput, Stage: si.label, Step: si.n, Steps: si.steps, Text: "[output line over 1 MB: the rest of this step's output is not shown]"})
+			io.Copy(io.Discard, pr)
 		}
 		pr.Close()
 	}()
