@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"berth/engine"
 	"berth/engine/build"
@@ -42,6 +43,11 @@ func buildCmd(a *app) *cobra.Command {
 				return usageError(err)
 			}
 			o.Labels = lm
+			switch o.Network {
+			case "", "default", "host", "none":
+			default:
+				return usageError(fmt.Errorf("--network %q: builds run with default (the host's), host or none", o.Network))
+			}
 			if platform != "" && platform != "linux/"+runtime.GOARCH {
 				return usageError(fmt.Errorf("--platform %s: berth builds for this machine's platform, linux/%s", platform, runtime.GOARCH))
 			}
@@ -58,13 +64,29 @@ func buildCmd(a *app) *cobra.Command {
 			case "quiet":
 				quiet = true
 			default:
-				return usageError(fmt.Errorf("--progress %q: want auto, plain or quiet", progress))
+				return usageError(fmt.Errorf("--progress %q: want auto, plain, tty or quiet", progress))
 			}
-			if !quiet {
+			var tty *buildTTY
+			switch {
+			case quiet:
+			case progress == "tty" || progress == "auto" && isTerminal(a.stderr):
+				// docker's default on a terminal: steps redrawn in place.
+				width := 80
+				if f, ok := a.stderr.(*os.File); ok {
+					if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+						width = w
+					}
+				}
+				tty = newBuildTTY(a.stderr, width)
+				o.Progress = tty.event
+			default:
 				log := build.NewPlainLog()
 				o.Progress = func(ev build.Event) { fmt.Fprintln(a.stderr, log.Line(ev)) }
 			}
 			res, err := build.Build(cmd.Context(), e, o)
+			if tty != nil {
+				tty.finish()
+			}
 			if err != nil {
 				return err
 			}
@@ -91,8 +113,9 @@ func buildCmd(a *app) *cobra.Command {
 	f.StringVar(&o.Target, "target", "", "build this stage and stop")
 	f.BoolVar(&o.NoCache, "no-cache", false, "run every step, use no cached result")
 	f.BoolVar(&o.Pull, "pull", false, "always pull the FROM images")
+	f.StringVar(&o.Network, "network", "default", "network for RUN steps: default (the host's), host or none")
 	f.StringArrayVar(&labels, "label", nil, "set a label on the image, KEY=VALUE")
-	f.StringVar(&progress, "progress", "auto", "progress output: auto, plain or quiet")
+	f.StringVar(&progress, "progress", "auto", "progress output: auto (tty on a terminal, else plain), plain, tty or quiet")
 	f.BoolVarP(&quiet, "quiet", "q", false, "print only the image ID")
 	f.StringVar(&iidfile, "iidfile", "", "write the image ID to this file")
 	f.StringVar(&platform, "platform", "", "target platform (only this machine's)")

@@ -325,3 +325,23 @@ func TestBuildPullsBase(t *testing.T) {
 		t.Errorf("pulled back: %q", got)
 	}
 }
+
+// --network none gives every RUN only loopback; --progress tty draws the
+// terminal view even into a pipe.
+func TestBuildNetworkNoneAndTTYProgress(t *testing.T) {
+	e := newEnv(t)
+	dir := buildContext(t, map[string]string{"Dockerfile": "FROM busybox\nRUN grep -c : /proc/net/dev > /ifaces\n"})
+	r := e.run("", "build", "--network", "none", "--progress", "tty", "-t", "nonet", dir)
+	if r.code != 0 {
+		t.Fatal(r.err)
+	}
+	if !strings.Contains(r.err, " => [stage-0 2/2] RUN grep") {
+		t.Errorf("tty progress: %q", r.err)
+	}
+	if got := e.ok("run", "--rm", "--network", "none", "nonet", "cat", "/ifaces"); got != "1\n" {
+		t.Errorf("interfaces seen by RUN with --network none: %q, want only lo", got)
+	}
+	if r := e.run("", "build", "--network", "bogus", dir); r.code != 125 || !strings.Contains(r.err, "--network") {
+		t.Errorf("bad --network: exit %d %q", r.code, r.err)
+	}
+}

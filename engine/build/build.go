@@ -28,7 +28,8 @@ type Options struct {
 	BuildArgs  map[string]string
 	Target     string
 	NoCache    bool
-	Pull       bool // pull every FROM image even when it is in the store
+	Pull       bool   // pull every FROM image even when it is in the store
+	Network    string // RUN's network unless a step says: "" or "default" (the host's), "host", "none"
 	Labels     map[string]string
 	Progress   func(Event) // may be nil; called from several goroutines, one at a time
 }

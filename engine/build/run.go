@@ -43,6 +43,9 @@ type runMount struct {
 
 func (b *builder) runFlags(ins Instruction, env []string) (runFlags, error) {
 	f := runFlags{network: "default"}
+	if b.o.Network != "" {
+		f.network = b.o.Network
+	}
 	for _, fl := range ins.Flags {
 		k, v, _ := strings.Cut(strings.TrimPrefix(fl, "--"), "=")
 		v, err := b.df.Expand(v, env)
