@@ -43,7 +43,7 @@ RUN <<EOF
 #!/usr/bin/awk -f
 BEGIN { print "from awk" > "/work/shebang.txt" }
 EOF
-RUN rm /etc/motd-to-delete || true; rm -f /bin/wc
+RUN rm /bin/dmesg
 RUN echo "seen: $GREETING" > /work/arg.txt
 RUN true
 USER nobody
@@ -67,7 +67,7 @@ func TestBuildRunSteps(t *testing.T) {
 		t.Fatalf("build output: %s", out)
 	}
 	got := e.ok("run", "--rm", "--network", "none", "runsteps", "sh", "-c",
-		"cd /work && for f in shell exec heredoc inline shebang arg shellform ifaces cachecount bind fromstage tmpfs; do echo $f=$(cat $f.txt); done; cat /tmp/whoami.txt; ls /bin/wc 2>&1; ls -d /cache /ctx /t.txt /scratch 2>/dev/null | wc -l")
+		"cd /work && for f in shell exec heredoc inline shebang arg shellform ifaces cachecount bind fromstage tmpfs; do echo $f=$(cat $f.txt); done; cat /tmp/whoami.txt; ls /bin/dmesg 2>&1; ls -d /cache /ctx /t.txt /scratch 2>/dev/null | wc -l")
 	for _, want := range []string{
 		"shell=hello world from /work", "exec=exec form", "heredoc=heredoc script", "inline=inline heredoc", "shebang=from awk",
 		"arg=seen: hello", "shellform=shell-ok", "ifaces=1", "cachecount=1", "bind=bound from context",
@@ -78,7 +78,7 @@ func TestBuildRunSteps(t *testing.T) {
 		}
 	}
 	if !strings.Contains(got, "No such file") {
-		t.Errorf("/bin/wc deleted by a RUN is still there:\n%s", got)
+		t.Errorf("/bin/dmesg deleted by a RUN is still there:\n%s", got)
 	}
 	// Mount points belong to the build, not to the image.
 	if lines := strings.Split(strings.TrimSpace(got), "\n"); !strings.HasSuffix(lines[len(lines)-1], "0") {
@@ -343,5 +343,74 @@ func TestBuildNetworkNoneAndTTYProgress(t *testing.T) {
 	}
 	if r := e.run("", "build", "--network", "bogus", dir); r.code != 125 || !strings.Contains(r.err, "--network") {
 		t.Errorf("bad --network: exit %d %q", r.code, r.err)
+	}
+}
+
+// The files a COPY-heavy Dockerfile makes (paths, modes, owners, sizes)
+// must be buildah's: both images are listed from inside a container.
+func TestBuildFilesMatchBuildah(t *testing.T) {
+	if _, err := exec.LookPath("buildah"); err != nil {
+		t.Skip("buildah is not installed")
+	}
+	e := newEnv(t)
+	dir := buildContext(t, map[string]string{
+		"a.txt": "A\n", "b.txt": "B\n", "dir/x": "X\n", "dir/sub/y": "Y\n",
+		"Dockerfile": `FROM busybox
+COPY a.txt /one/
+COPY a.txt /renamed.txt
+COPY dir /tree
+COPY *.txt /globbed/
+COPY a.txt b.txt /multi/
+COPY --chmod=0700 a.txt /chmod.txt
+COPY a.txt /tmp/
+COPY link /followed
+COPY dir/ /tree2/
+COPY --chown=1234:5678 dir /owned
+WORKDIR /w
+COPY a.txt rel.txt
+COPY dir/sub /usr/local/
+ADD a.txt /added
+RUN mkdir -p /made/deep && echo run > /made/deep/file && rm /bin/dmesg
+`})
+	os.MkdirAll(filepath.Join(dir, "dir", "empty"), 0o755)
+	os.Symlink("a.txt", filepath.Join(dir, "link"))
+	e.ok("build", "-t", "files:berth", dir)
+
+	ba := buildahFor(t)
+	archive := filepath.Join(t.TempDir(), "busybox.tar")
+	e.ok("save", "-o", archive, "busybox")
+	ba("tag", strings.TrimSpace(ba("pull", "-q", "docker-archive:"+archive)), "busybox")
+	ba("build", "-q", "--layers", "--format", "docker", "--runtime", "runc", "-t", "files", dir)
+	theirs := filepath.Join(t.TempDir(), "theirs.tar")
+	ba("push", "-q", "files", "docker-archive:"+theirs+":files:buildah")
+	e.ok("load", "-q", "-i", theirs)
+
+	const list = `find / -xdev \( -path /proc -o -path /sys -o -path /dev \) -prune -o -print | sort |
+while read f; do stat -c "%n %A %u:%g %s" "$f"; done`
+	ours := e.ok("run", "--rm", "--network", "none", "files:berth", "sh", "-c", list)
+	want := e.ok("run", "--rm", "--network", "none", "files:buildah", "sh", "-c", list)
+	// buildah leaves the /run it mounts for RUN (for .containerenv) in the
+	// layer; docker does not, and neither does berth.
+	if !strings.Contains(ours, "\n/run ") {
+		want = strings.Replace(want, "/run drwxr-xr-x 0:0 4096\n", "", 1)
+	}
+	if ours != want {
+		ol, wl := strings.Split(ours, "\n"), strings.Split(want, "\n")
+		for i := 0; i < max(len(ol), len(wl)); i++ {
+			var o, w string
+			if i < len(ol) {
+				o = ol[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if o != w {
+				t.Errorf("first difference at line %d:\n berth:   %s\n buildah: %s", i+1, o, w)
+				break
+			}
+		}
+	}
+	if !strings.Contains(ours, "/owned/sub/y -rw-r--r-- 1234:5678") || strings.Contains(ours, "/bin/dmesg ") {
+		t.Errorf("listing misses the chown or the deletion:\n%s", ours)
 	}
 }
