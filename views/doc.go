@@ -1,5 +1,5 @@
 // Package views holds the TUI's panes: a list table, text viewers (logs,
-// inspect), sparklines. A view renders what it is given into a width x
+// inspect), a file tree (layers), sparklines. A view renders what it is given into a width x
 // height box; it never calls the engine (the tui package runs engine calls
 // as commands), so rendering never blocks on I/O, and it renders only the
 // rows that are visible, so 100,000 log lines cost what 50 do.
