@@ -25,7 +25,7 @@ type KeyMap struct {
 	Toggle, PrevLayer, NextLayer, Aggregate key.Binding
 	CollapseAll, Kill, Commit, Attach       key.Binding
 	Push, Tag, Sort, Wrap, Copy             key.Binding
-	LogsTop, LogsEnd                        key.Binding
+	LogsTop, LogsEnd, Mouse                 key.Binding
 }
 
 // Default is berth's stock keymap (vim keys and arrows), as the issue lists.
@@ -52,6 +52,7 @@ func Default() KeyMap {
 		Push: b("push image", "U"), Tag: b("tag image", "+"), Sort: b("sort images", "o"),
 		Wrap: b("wrap lines", "w"), Copy: b("copy pane text", "y"),
 		LogsTop: b("logs: to start", "<"), LogsEnd: b("logs: to end", ">"),
+		Mouse:     b("mouse on/off", "M"),
 		NextMatch: b("next match", "n"), PrevMatch: b("previous match", "N"), Timestamps: b("timestamps", "T"),
 	}
 }
@@ -69,7 +70,7 @@ func (k *KeyMap) bindings() map[string]*key.Binding {
 		"build": &k.Build, "toggle": &k.Toggle, "prev_layer": &k.PrevLayer, "next_layer": &k.NextLayer,
 		"aggregate": &k.Aggregate, "collapse_all": &k.CollapseAll, "kill": &k.Kill, "commit": &k.Commit,
 		"attach": &k.Attach, "push": &k.Push, "tag": &k.Tag, "sort": &k.Sort, "wrap": &k.Wrap, "copy": &k.Copy,
-		"logs_top": &k.LogsTop, "logs_end": &k.LogsEnd,
+		"logs_top": &k.LogsTop, "logs_end": &k.LogsEnd, "mouse": &k.Mouse,
 	}
 }
 
@@ -128,7 +129,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Toggle, k.PrevLayer, k.NextLayer, k.Aggregate, k.CollapseAll},
 		{k.Sort, k.Tag, k.Push, k.Kill, k.Commit, k.Attach},
 		{k.Run, k.Pull, k.Build, k.Start, k.Stop, k.Restart, k.Pause, k.Remove},
-		{k.Refresh, k.Back, k.Help, k.Quit},
+		{k.Refresh, k.Mouse, k.Back, k.Help, k.Quit},
 	}
 }
 

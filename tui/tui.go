@@ -88,6 +88,7 @@ type Model struct {
 	imageSort     int    // index into imageSorts
 	tagging       string // the filter input names a new tag for this image
 	runForm       *runForm
+	mouseOff      bool // the terminal, not berth, gets the mouse
 	inspectTitle  string
 	inspectRaw    []string // the inspect pane's JSON, unfolded
 	foldDepth     int      // JSON levels shown in inspect; 0 is all
@@ -628,6 +629,14 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.showInspect()
 	case key.Matches(msg, k.Copy):
 		m.status = copyToClipboard(m.paneText())
+	case key.Matches(msg, k.Mouse):
+		m.mouseOff = !m.mouseOff
+		if m.mouseOff {
+			m.status = "mouse off: the terminal selects text (M turns it back on)"
+			return m, tea.DisableMouse
+		}
+		m.status = "mouse on"
+		return m, tea.EnableMouseCellMotion
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		// On a logs or inspect pane, / searches the text; else it filters.
