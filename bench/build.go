@@ -30,6 +30,10 @@ func buildRows(bin, w string) []row {
 	root := filepath.Join(w, "berth-build-root")
 	ctx := filepath.Join(w, "buildctx")
 	bdir := filepath.Join("/tmp", fmt.Sprintf("bbb%d", os.Getpid())) // short runroot
+	atExit = append(atExit, func() {
+		exec.Command("umount", "-R", bdir).Run()
+		os.RemoveAll(bdir)
+	})
 	conf := filepath.Join(w, "buildah.conf")
 	buildah := []string{"env", "CONTAINERS_CONF=" + conf, "buildah", "--root", filepath.Join(w, "buildah"),
 		"--runroot", bdir, "--storage-driver", "overlay"}

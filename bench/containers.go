@@ -18,6 +18,10 @@ import (
 func containerRows(bin, w string) []row {
 	root := filepath.Join(w, "berth-root")
 	prun := filepath.Join("/tmp", fmt.Sprintf("bpb%d", os.Getpid())) // podman: runroot under 50 chars
+	atExit = append(atExit, func() {
+		exec.Command("umount", "-R", prun).Run()
+		os.RemoveAll(prun)
+	})
 	conf := filepath.Join(w, "containers.conf")
 	bundle := filepath.Join(w, "bundle")
 	podman := []string{"podman", "--root", filepath.Join(w, "podman"), "--runroot", prun, "--storage-driver", "overlay",

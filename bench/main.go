@@ -57,6 +57,9 @@ func main() {
 		for _, r := range roots {
 			exec.Command(bin, "--root", r, "__teardown-networks").Run()
 		}
+		for _, fn := range atExit {
+			fn()
+		}
 	}()
 	w, _ := filepath.Abs(*workDir)
 	tw := tabwriter.NewWriter(os.Stdout, 8, 1, 2, ' ', 0)
@@ -86,6 +89,10 @@ func main() {
 	}
 	tw.Flush()
 }
+
+// atExit holds cleanups of state rows share outside the work directory
+// (podman's and buildah's short runroots under /tmp), run whichever rows ran.
+var atExit []func()
 
 func runRow(tw *tabwriter.Writer, r row) error {
 	if r.teardown != nil {
