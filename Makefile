@@ -60,7 +60,8 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzApply -fuzztime 30s ./engine/layer
 	$(GO) test -run XXX -fuzz FuzzParseRef -fuzztime 15s ./engine/image
 	$(GO) test -run XXX -fuzz FuzzParseManifest -fuzztime 15s ./engine/image
-	$(GO) test -run XXX -fuzz FuzzParse -fuzztime 15s ./engine/build
+	$(GO) test -run XXX -fuzz 'FuzzParse$$' -fuzztime 15s ./engine/build
+	$(GO) test -run XXX -fuzz FuzzBuild -fuzztime 30s ./engine/build
 
 bench: build
 	$(GO) run ./bench -berth $(BIN)

@@ -32,6 +32,8 @@ type Options struct {
 	Network    string // RUN's network unless a step says: "" or "default" (the host's), "host", "none"
 	Labels     map[string]string
 	Progress   func(Event) // may be nil; called from several goroutines, one at a time
+
+	pullDisabled bool // the fuzz test's: a missing image fails instead of pulling
 }
 
 // Result is a finished build.
@@ -291,6 +293,10 @@ func (b *builder) image(ctx context.Context, name string) (*engine.Image, error)
 		return f.im, f.err
 	}
 	defer close(f.done)
+	if b.o.pullDisabled {
+		f.im, f.err = b.e.ResolveImage(ctx, name)
+		return f.im, f.err
+	}
 	if !b.o.Pull {
 		f.im, f.err = b.e.ResolveImage(ctx, name)
 		if f.err == nil || !errors.Is(f.err, engine.ErrImageNotFound) || image.LooksLikeID(name) {
