@@ -562,3 +562,17 @@ func TestOnbuildTriggers(t *testing.T) {
 		t.Errorf("triggers were passed on: %q", b.cfg.Config.OnBuild)
 	}
 }
+
+// A COPY flag's variable is part of the step: a new --chown value through
+// a build arg runs the COPY again.
+func TestCopyFlagsExpandedInKey(t *testing.T) {
+	e := testEngine(t)
+	dir := writeContext(t, map[string]string{"f": "F", "Dockerfile": "FROM busybox\nARG OWNER=1\nCOPY --chown=$OWNER:$OWNER f /f\n"})
+	mustBuild(t, e, dir, Options{})
+	if r := mustBuild(t, e, dir, Options{}); r.res.Steps != 0 {
+		t.Errorf("same arg: %d steps ran", r.res.Steps)
+	}
+	if r := mustBuild(t, e, dir, Options{BuildArgs: map[string]string{"OWNER": "2"}}); r.res.Steps != 1 {
+		t.Errorf("new --chown through the arg: %d steps ran, want 1", r.res.Steps)
+	}
+}

@@ -157,7 +157,12 @@ func (b *builder) copyStep(ctx context.Context, s *state, ins Instruction, si st
 		}
 	}
 	createdBy := name + " " + strings.Join(words, " ")
-	key := stepKey(s.key, ins.Cmd, ins.Flags, destWord, plan.target, fmt.Sprintf("%x", h.Sum(nil)))
+	// The flags after expansion: --chown=$UID changes with the arg.
+	chmod := ""
+	if fl.chmod != nil {
+		chmod = fmt.Sprintf("%o", *fl.chmod)
+	}
+	key := stepKey(s.key, ins.Cmd, fl.from, fl.chown, owner, chmod, fl.checksum, destWord, plan.target, fmt.Sprintf("%x", h.Sum(nil)))
 	if l, ok := b.cachedLayer(ctx, s, key); ok {
 		return true, b.record(s, key, createdBy, l)
 	}

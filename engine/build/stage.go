@@ -218,7 +218,7 @@ func (b *builder) dispatch(ctx context.Context, s *state, ins Instruction, si st
 	if err != nil {
 		return false, err
 	}
-	return false, b.record(s, stepKey(s.key, ins.Cmd, createdBy), createdBy, nil)
+	return false, b.record(s, stepKey(s.key, ins.Cmd, createdBy, ins.Flags), createdBy, nil)
 }
 
 // record finishes a step: the layer (nil for a config-only step) joins the
