@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 
@@ -365,10 +366,22 @@ LABEL after=b
 	if first.res.Steps != 2 || first.res.Cached != 0 {
 		t.Fatalf("cold build: steps %d cached %d", first.res.Steps, first.res.Cached)
 	}
+	// A rebuild with nothing changed runs nothing and writes nothing.
+	before := time.Now()
+	time.Sleep(20 * time.Millisecond)
 	again := mustBuild(t, e, dir, Options{Tags: []string{"c:1"}})
 	if again.res.Steps != 0 || again.res.Cached != 2 || again.res.ID != first.res.ID {
 		t.Fatalf("rebuild: steps %d cached %d id %s (was %s)", again.res.Steps, again.res.Cached, again.res.ID, first.res.ID)
 	}
+	filepath.WalkDir(e.Store.Root(), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil && fi.ModTime().After(before) {
+			t.Errorf("the cached rebuild wrote %s", p)
+		}
+		return nil
+	})
 	// A new mtime is not a change.
 	old := first.cfg.Created.AddDate(-1, 0, 0)
 	os.Chtimes(filepath.Join(dir, "b"), old, old)
