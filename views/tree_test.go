@@ -39,3 +39,17 @@ func TestTreeCollapseFilter(t *testing.T) {
 		t.Errorf("all collapsed: %d rows, want 3", tr.Len())
 	}
 }
+
+func TestGraphRows(t *testing.T) {
+	g := Graph([]float64{0, 50, 100}, 5, 2, 100)
+	if len(g) != 2 {
+		t.Fatalf("%d rows", len(g))
+	}
+	// 100 fills both rows; 50 fills the bottom row only; 0 nothing.
+	if g[0] != "    █" || g[1] != "   ██" {
+		t.Errorf("graph:\n%q\n%q", g[0], g[1])
+	}
+	if one := Graph([]float64{1}, 3, 1, 1); len(one) != 1 || one[0] != "  █" {
+		t.Errorf("one row: %q", one)
+	}
+}
