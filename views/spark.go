@@ -43,9 +43,12 @@ func Graph(values []float64, w, rows int, top float64) []string {
 		values = values[len(values)-w:]
 	}
 	if top <= 0 {
+		// Scaled to the data with headroom: a steady series draws as a
+		// level line below the top, not a solid wall.
 		for _, v := range values {
 			top = max(top, v)
 		}
+		top *= 1.25
 	}
 	steps := rows * (len(blocks) - 1)
 	levels := make([]int, len(values))

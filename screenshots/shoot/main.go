@@ -65,8 +65,13 @@ func run() error {
 		`i=0; while true; do echo "GET /index.html 200 $i"; i=$((i+1)); sleep 0.3; done`).CombinedOutput(); err != nil {
 		return fmt.Errorf("run: %v: %s", err, out)
 	}
+	// A second container with CPU bursts gives the stats graphs a curve.
+	if out, err := exec.Command(bin, "--root", root, "run", "-d", "--name", "busy", "busybox", "sh", "-c",
+		`while true; do i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; sleep 1; done`).CombinedOutput(); err != nil {
+		return fmt.Errorf("run: %v: %s", err, out)
+	}
 	defer func() {
-		exec.Command(bin, "--root", root, "rm", "-f", "web").Run()
+		exec.Command(bin, "--root", root, "rm", "-f", "web", "busy").Run()
 		exec.Command(bin, "--root", root, "__teardown-networks").Run()
 	}()
 	ctx := filepath.Join(tmp, "app")
@@ -79,8 +84,8 @@ func run() error {
 		{name: "images", wait: "berth/layers"},
 		{name: "layers", keys: []string{"j", "L", "Enter", "a"}, wait: "image at layer"},
 		{name: "build", keys: []string{"4", "b", ctx + " demo:1", "Enter"}, wait: "Successfully built"},
-		{name: "logs", keys: []string{"2", "Enter"}, wait: "GET /index.html"},
-		{name: "stats", keys: []string{"2", "t"}, wait: "CPU %", delay: 4 * time.Second},
+		{name: "logs", keys: []string{"2", "j", "Enter"}, wait: "GET /index.html"},
+		{name: "stats", keys: []string{"2", "t"}, wait: "CPU %", delay: 20 * time.Second},
 		{name: "shell", keys: []string{"2", "|", "s", "ls --color=always /", "Enter"}, wait: "proc", delay: 2 * time.Second},
 	}
 	for _, s := range shots {

@@ -26,7 +26,7 @@ func renderPNG(screen string, cols, rows int, path string) error {
 	term := vt10x.New(vt10x.WithSize(cols, rows))
 	// capture-pane ends lines with \n only; the emulator needs \r\n.
 	term.Write([]byte(strings.ReplaceAll(strings.TrimRight(screen, "\n"), "\n", "\r\n")))
-	// Go Mono has the box-drawing and block glyphs the TUI draws with.
+	// Go Mono has the box-drawing glyphs the TUI draws with.
 	ft, err := opentype.Parse(gomono.TTF)
 	if err != nil {
 		return err
@@ -55,6 +55,13 @@ func renderPNG(screen string, cols, rows int, path string) error {
 			cell := image.Rect(x*cw, y*ch, (x+1)*cw, (y+1)*ch)
 			draw.Draw(img, cell, &image.Uniform{bg}, image.Point{}, draw.Src)
 			if g.Char == ' ' || g.Char == 0 {
+				continue
+			}
+			if g.Char >= '▁' && g.Char <= '█' {
+				// Lower block elements (graphs) are painted as the bars
+				// they mean: Go Mono has only the full block.
+				h := int(g.Char-'▁'+1) * ch / 8
+				draw.Draw(img, image.Rect(x*cw, (y+1)*ch-h, (x+1)*cw, (y+1)*ch), &image.Uniform{fg}, image.Point{}, draw.Src)
 				continue
 			}
 			d.Src = &image.Uniform{fg}
