@@ -27,7 +27,17 @@ func startContainer(t *testing.T, m Model, name string, cmd ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.RemoveContainer(context.Background(), id, true, false) })
+	t.Cleanup(func() {
+		// A container still starting refuses removal for a moment: retry,
+		// and say so if it never goes, rather than leave it running.
+		var err error
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if err = e.RemoveContainer(context.Background(), id, true, false); err == nil {
+				return
+			}
+		}
+		t.Errorf("remove test container %s: %v", name, err)
+	})
 	if err := e.StartDetached(ctx, id); err != nil {
 		t.Fatal(err)
 	}
