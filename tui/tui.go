@@ -68,7 +68,7 @@ type Model struct {
 	err           error
 	showHelp      bool
 	confirm       *confirmation
-	filtering     bool
+	prompt        *prompt // what the input line is for, when it is open
 	filter        textinput.Model
 	watch         *watcher
 	now           func() time.Time
@@ -77,22 +77,16 @@ type Model struct {
 	zoom          bool
 	logEntries    []monitor.LogEntry
 	timestamps    bool
-	searching     bool // the filter input searches the logs instead
-	pulling       bool // the filter input asks for an image to pull
-	building      bool // the filter input asks for a context to build
-	treeFilter    bool // the filter input filters the layer tree's paths
 	layers        *layersView
 	marked        map[string]bool // containers picked for a bulk action
 	attached      map[string]bool // the container's pane is an attach, not a shell
 	imageItems    []engine.ImageSummary
-	imageSort     int    // index into imageSorts
-	tagging       string // the filter input names a new tag for this image
+	imageSort     int // index into imageSorts
 	runForm       *runForm
 	mouseOff      bool // the terminal, not berth, gets the mouse
 	inspectTitle  string
 	inspectRaw    []string // the inspect pane's JSON, unfolded
 	foldDepth     int      // JSON levels shown in inspect; 0 is all
-	committing    string   // the filter input names the image a commit makes of this container
 	layerFocus    bool     // keys go to the layer tree
 	builds        []*buildRun
 	ticking       bool // 1 s samples run only while containers run
@@ -433,7 +427,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		cmd := m.runFormKey(msg)
 		return m, cmd
 	}
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.filtering {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.prompt == nil {
 		// Keys typed fast (or sent by tmux) can arrive as one message;
 		// outside a text field each rune is a command of its own.
 		var model tea.Model = m
@@ -442,7 +436,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			var cmd tea.Cmd
 			model, cmd = model.(Model).key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 			cmds = append(cmds, cmd)
-			if mm := model.(Model); (mm.filtering || mm.runForm != nil || mm.shellFocus) && i+1 < len(msg.Runes) {
+			if mm := model.(Model); (mm.prompt != nil || mm.runForm != nil || mm.shellFocus) && i+1 < len(msg.Runes) {
 				// The rest is typing into the field that just opened.
 				model, cmd = mm.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[i+1:]})
 				cmds = append(cmds, cmd)
@@ -451,16 +445,13 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return model, tea.Batch(cmds...)
 	}
-	if m.layerFocus && !m.filtering && m.side == imagesTab && m.detail == layersPane && m.layers != nil {
+	if m.layerFocus && m.prompt == nil && m.side == imagesTab && m.detail == layersPane && m.layers != nil {
 		switch {
 		case key.Matches(msg, m.keys.Back):
 			m.layerFocus = false
 			return m, nil
 		case key.Matches(msg, m.keys.Filter):
-			m.filtering, m.treeFilter = true, true
-			m.filter.Prompt = "paths: "
-			m.filter.SetValue(m.layers.tree.Filter())
-			return m, m.filter.Focus()
+			return m.askPathFilter()
 		case key.Matches(msg, m.keys.Quit):
 		default:
 			if m.layers.handle(m.keys, msg, m.height/2) {
@@ -477,90 +468,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.status = "cancelled"
 		return m, nil
 	}
-	if m.filtering {
-		switch msg.Type {
-		case tea.KeyEnter, tea.KeyEsc:
-			m.filtering = false
-			m.filter.Blur()
-			if m.tagging != "" {
-				id := m.tagging
-				m.tagging = ""
-				ref := strings.TrimSpace(m.filter.Value())
-				if msg.Type == tea.KeyEsc || ref == "" {
-					return m, nil
-				}
-				e := m.eng
-				return m, action("berth tag "+engine.ShortID(digestOf(id))+" "+ref, func(ctx context.Context) error {
-					return e.Tag(ctx, id, ref)
-				})
-			}
-			if m.committing != "" {
-				id := m.committing
-				m.committing = ""
-				ref := strings.TrimSpace(m.filter.Value())
-				if msg.Type == tea.KeyEsc {
-					return m, nil
-				}
-				name := m.ctrs[id].Record.Name
-				e := m.eng
-				return m, action(strings.TrimSpace("berth commit "+name+" "+ref), func(ctx context.Context) error {
-					_, err := e.Commit(ctx, id, engine.CommitOptions{Ref: ref, Pause: true})
-					return err
-				})
-			}
-			if m.treeFilter {
-				m.treeFilter = false
-				if msg.Type == tea.KeyEsc {
-					m.filter.SetValue("")
-				}
-				if m.layers != nil {
-					m.layers.tree.SetFilter(m.filter.Value())
-				}
-				return m, nil
-			}
-			if m.building {
-				m.building = false
-				in := strings.TrimSpace(m.filter.Value())
-				if msg.Type == tea.KeyEsc || in == "" {
-					return m, nil
-				}
-				return m.startBuild(in)
-			}
-			if m.pulling {
-				m.pulling = false
-				ref := strings.TrimSpace(m.filter.Value())
-				if msg.Type == tea.KeyEsc || ref == "" {
-					return m, nil
-				}
-				return m.startPull(ref)
-			}
-			if m.searching {
-				m.searching = false
-				if msg.Type == tea.KeyEsc {
-					m.filter.SetValue("")
-				}
-				n := m.text.Search(m.filter.Value())
-				if m.filter.Value() != "" {
-					m.status = fmt.Sprintf("%d matching lines", n)
-				}
-				return m, nil
-			}
-			if msg.Type == tea.KeyEsc {
-				m.filter.SetValue("")
-				m.tables[m.side].SetFilter("")
-			}
-			cmd := m.refreshDetail()
-			return m, cmd
-		}
-		var cmd tea.Cmd
-		m.filter, cmd = m.filter.Update(msg)
-		switch {
-		case m.treeFilter && m.layers != nil:
-			m.layers.tree.SetFilter(m.filter.Value())
-		case !m.searching && !m.pulling && !m.building && !m.treeFilter && m.committing == "" && m.tagging == "":
-			m.tables[m.side].SetFilter(m.filter.Value())
-		}
-		return m, cmd
+	if m.prompt != nil {
+		return m.promptKey(msg)
 	}
 	k := m.keys
 	t := m.tables[m.side]
@@ -638,27 +547,15 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.status = "mouse on"
 		return m, tea.EnableMouseCellMotion
 	case key.Matches(msg, k.Filter):
-		m.filtering = true
-		// On a logs or inspect pane, / searches the text; else it filters.
-		m.searching = m.detail == logsPane && m.side == containersTab
-		if m.searching {
-			m.filter.Prompt = "search logs: "
-			m.filter.SetValue("")
-		} else {
-			m.filter.Prompt = "/"
-			m.filter.SetValue(t.Filter())
+		// On a logs pane, / searches the text; else it filters the list.
+		if m.detail == logsPane && m.side == containersTab {
+			return m.askLogSearch()
 		}
-		return m, m.filter.Focus()
+		return m.askTableFilter()
 	case key.Matches(msg, k.Pull) && m.side == imagesTab:
-		m.filtering, m.pulling = true, true
-		m.filter.Prompt = "pull: "
-		m.filter.SetValue("")
-		return m, m.filter.Focus()
+		return m.askPull()
 	case key.Matches(msg, k.Build) && (m.side == imagesTab || m.side == buildsTab):
-		m.filtering, m.building = true, true
-		m.filter.Prompt = "build (PATH [TAG]): "
-		m.filter.SetValue("")
-		return m, m.filter.Focus()
+		return m.askBuild()
 	case key.Matches(msg, k.NextMatch) && m.detail == logsPane:
 		m.text.Next(1)
 	case key.Matches(msg, k.PrevMatch) && m.detail == logsPane:
@@ -722,10 +619,7 @@ func (m Model) act(msg tea.KeyMsg, id string) (tea.Model, tea.Cmd) {
 			m.status = "images by " + imageSorts[m.imageSort]
 			return m, nil
 		case key.Matches(msg, k.Tag):
-			m.filtering, m.tagging = true, id
-			m.filter.Prompt = "tag " + engine.ShortID(digestOf(id)) + " as: "
-			m.filter.SetValue("")
-			return m, m.filter.Focus()
+			return m.askTag(id)
 		case key.Matches(msg, k.Push):
 			ref := ""
 			for _, im := range m.imageItems {
@@ -812,10 +706,7 @@ func (m Model) act(msg tea.KeyMsg, id string) (tea.Model, tea.Cmd) {
 				cmd: each("rm -f", func(ctx context.Context, id string) error { return e.RemoveContainer(ctx, id, true, false) })}
 			m.clearMarks()
 		case key.Matches(msg, k.Commit):
-			m.filtering, m.committing = true, id
-			m.filter.Prompt = "commit " + name + " as (REPO[:TAG], empty for none): "
-			m.filter.SetValue("")
-			return m, m.filter.Focus()
+			return m.askCommit(id, name)
 		case key.Matches(msg, k.Attach):
 			return m.openAttach(id)
 		}
@@ -955,7 +846,7 @@ func (m Model) View() string {
 	switch {
 	case m.confirm != nil:
 		status = th.Warn.Render(m.confirm.question + " [y/N]")
-	case m.filtering:
+	case m.prompt != nil:
 		status = m.filter.View()
 	case m.err != nil:
 		status = th.Error.Render(oneLine(m.err.Error())) + th.Dim.Render("  (esc)")
