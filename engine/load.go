@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/opencontainers/go-digest"
@@ -96,19 +95,8 @@ func (e *Engine) loadDocker(ctx context.Context, src archive.Source) ([]Loaded, 
 			layers = append(layers, sl)
 			parent = chain
 		}
-		cd, err := e.Store.PutBytes(cb)
+		cd, err := e.StoreImageConfig(cb, layers, refs)
 		if err != nil {
-			return nil, err
-		}
-		m := ocispec.Manifest{MediaType: ocispec.MediaTypeImageManifest,
-			Config: ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: cd, Size: int64(len(cb))},
-			Layers: layers}
-		m.SchemaVersion = 2
-		mb, err := json.Marshal(m)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := e.commitImage(mb, m.MediaType, cd, refs); err != nil {
 			return nil, err
 		}
 		out = append(out, Loaded{ID: cd, Refs: refs})
