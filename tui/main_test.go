@@ -1,15 +1,10 @@
 package tui
 
 import (
-	"os"
 	"testing"
 
 	"berth/internal/testbin"
 )
 
 // TestMain removes the static berth the container tests build.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testbin.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m) }

@@ -25,9 +25,7 @@ func TestMain(m *testing.M) {
 			ExecMain()
 		}
 	}
-	code := m.Run()
-	testbin.Cleanup()
-	os.Exit(code)
+	testbin.Main(m)
 }
 
 // bundle unpacks the busybox fixture as a plain rootfs.

@@ -49,3 +49,11 @@ func Cleanup() {
 		os.RemoveAll(filepath.Dir(path))
 	}
 }
+
+// Main runs a package's tests and removes the binary; a TestMain of a
+// package that builds it is `func TestMain(m *testing.M) { testbin.Main(m) }`.
+func Main(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
