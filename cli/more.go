@@ -65,11 +65,7 @@ func statsCmd(a *app) *cobra.Command {
 			sample := func() []any {
 				var rows []any
 				for _, n := range names {
-					ci, err := e.Container(n)
-					if err != nil {
-						continue
-					}
-					s, err := e.ContainerStats(cmd.Context(), n)
+					s, err := e.Sample(cmd.Context(), n)
 					if err != nil {
 						continue
 					}
@@ -87,15 +83,12 @@ func statsCmd(a *app) *cobra.Command {
 						mem = humanSize(int64(s.Memory.WorkingSet)) + " / " + humanSize(int64(limit))
 						memPct = fmt.Sprintf("%.2f%%", float64(s.Memory.WorkingSet)/float64(limit)*100)
 					}
-					netio := "n/a"
-					if rx, tx, _, _, err := e.NetStats(cmd.Context(), n); err == nil {
-						netio = humanSize(int64(rx)) + " / " + humanSize(int64(tx))
-					}
+					netio := humanSize(int64(s.RxBytes)) + " / " + humanSize(int64(s.TxBytes))
 					pids := "n/a"
 					if !contains(s.Missing, "pids") {
 						pids = fmt.Sprint(s.Pids.Current)
 					}
-					rows = append(rows, statsRow{Container: ci.Record.ID[:12], Name: ci.Record.Name, CPUPerc: cpu,
+					rows = append(rows, statsRow{Container: s.ID[:12], Name: s.Name, CPUPerc: cpu,
 						MemUsage: mem, MemPerc: memPct, NetIO: netio, BlockIO: humanSize(int64(s.IO.ReadBytes)) + " / " + humanSize(int64(s.IO.WriteBytes)), PIDs: pids})
 				}
 				return rows

@@ -11,16 +11,33 @@ import (
 	"berth/engine/network"
 )
 
-// ContainerStats samples a running container's cgroup.
-func (e *Engine) ContainerStats(ctx context.Context, ref string) (*cgroups.Stats, error) {
+// Sample is one reading of a running container's counters, for graphs:
+// its cgroup's, and its own network interfaces' (zero when it shares the
+// host's or another container's namespace). One record read for both.
+type Sample struct {
+	*cgroups.Stats
+	ID, Name         string
+	RxBytes, TxBytes uint64
+}
+
+// Sample reads a running container's counters.
+func (e *Engine) Sample(ctx context.Context, ref string) (Sample, error) {
 	ci, err := e.Container(ref)
 	if err != nil {
-		return nil, err
+		return Sample{}, err
 	}
 	if !running(ci.State) || len(ci.State.CgroupPaths) == 0 {
-		return nil, fmt.Errorf("container %s is not running", ci.Record.Name)
+		return Sample{}, fmt.Errorf("container %s is not running", ci.Record.Name)
 	}
-	return cgroups.Load(ci.State.CgroupPaths).Stats()
+	st, err := cgroups.Load(ci.State.CgroupPaths).Stats()
+	if err != nil {
+		return Sample{}, err
+	}
+	s := Sample{Stats: st, ID: ci.Record.ID, Name: ci.Record.Name}
+	if kind, _ := netMode(ci.Record.Host.NetworkMode); kind != "host" && kind != "container" && ci.State.Pid > 0 {
+		s.RxBytes, s.TxBytes, _, _, _ = network.Stats(ci.State.Pid)
+	}
+	return s, nil
 }
 
 // Process is one row of `berth top`.
@@ -65,17 +82,4 @@ func (e *Engine) Top(ctx context.Context, ref string) ([]Process, error) {
 		out = append(out, p)
 	}
 	return out, nil
-}
-
-// NetStats is a running container's network counters (rx/tx bytes and
-// packets over all its interfaces but lo).
-func (e *Engine) NetStats(ctx context.Context, ref string) (rxB, txB, rxP, txP uint64, err error) {
-	ci, err := e.Container(ref)
-	if err != nil {
-		return 0, 0, 0, 0, err
-	}
-	if !running(ci.State) || ci.State.Pid == 0 {
-		return 0, 0, 0, 0, fmt.Errorf("container %s is not running", ci.Record.Name)
-	}
-	return network.Stats(ci.State.Pid)
 }

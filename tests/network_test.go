@@ -197,3 +197,25 @@ func storeBridge(t *testing.T, e *env) string {
 	}
 	return n.Bridge
 }
+
+// stats counts a container's own interfaces: traffic to a bridged
+// container shows, a container on the host's network has none of its own
+// (it must not report the host's).
+func TestStatsNetworkCounters(t *testing.T) {
+	e := newEnv(t)
+	e.ok("run", "-d", "--name", "bridged", "busybox", "httpd", "-f", "-p", "80", "-h", "/www")
+	e.ok("run", "-d", "--name", "onhost", "--network", "host", "busybox", "sleep", "300")
+	ip := containerIP(t, e, "bridged")
+	for range 5 {
+		httpGet(t, "http://"+ip+"/")
+	}
+	netio := func(name string) string {
+		return strings.TrimSpace(e.ok("stats", "--no-stream", "--format", "{{.NetIO}}", name))
+	}
+	if got := netio("bridged"); strings.HasPrefix(got, "0B /") {
+		t.Errorf("bridged container after 5 requests: NET I/O %q", got)
+	}
+	if got := netio("onhost"); got != "0B / 0B" {
+		t.Errorf("host-network container: NET I/O %q, want 0B / 0B", got)
+	}
+}

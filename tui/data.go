@@ -136,15 +136,13 @@ func sampleStats(e *engine.Engine, prev map[string]cpuSample) tea.Cmd {
 }
 
 func sampleOne(e *engine.Engine, id string, prev cpuSample) statsMsg {
-	s, err := e.ContainerStats(context.Background(), id)
+	s, err := e.Sample(context.Background(), id)
 	if err != nil {
 		return statsMsg{id: id, err: err}
 	}
 	m := statsMsg{id: id, mem: float64(s.Memory.WorkingSet), memLimit: float64(s.Memory.Limit), pids: float64(s.Pids.Current)}
 	now := time.Now()
-	cur := cpuSample{ns: s.CPU.UsageNS, at: now, rd: s.IO.ReadBytes, wr: s.IO.WriteBytes}
-	// Containers on the host's network have no counters of their own.
-	cur.rx, cur.tx, _, _, _ = e.NetStats(context.Background(), id)
+	cur := cpuSample{ns: s.CPU.UsageNS, at: now, rd: s.IO.ReadBytes, wr: s.IO.WriteBytes, rx: s.RxBytes, tx: s.TxBytes}
 	if !prev.at.IsZero() {
 		secs := now.Sub(prev.at).Seconds()
 		rate := func(a, b uint64) float64 {
