@@ -87,26 +87,22 @@ func TestBuildRunSteps(t *testing.T) {
 	if strings.Contains(e.ok("image", "inspect", "--format", "{{.Config.Env}}", "runsteps"), "GREETING") {
 		t.Error("an ARG reached the image's Env")
 	}
-	var hist []struct {
-		CreatedBy string
-		Size      int64
-	}
+	// A RUN that changes nothing records history without a layer.
+	sawTrue := false
 	for _, line := range strings.Split(strings.TrimSpace(e.ok("history", "--no-trunc", "--format", "{{json .}}", "runsteps")), "\n") {
-		var h struct {
-			CreatedBy string
-			Size      string
+		var h struct{ CreatedBy, Size string }
+		if err := json.Unmarshal([]byte(line), &h); err != nil {
+			t.Fatalf("history line %q: %v", line, err)
 		}
-		json.Unmarshal([]byte(line), &h)
-		if h.CreatedBy == "RUN /bin/sh -c true" && h.Size != "0B" {
-			t.Errorf("RUN true made a layer: %+v", h)
+		if h.CreatedBy == "RUN /bin/sh -c true" {
+			sawTrue = true
+			if h.Size != "0B" {
+				t.Errorf("RUN true made a layer: %+v", h)
+			}
 		}
-		hist = append(hist, struct {
-			CreatedBy string
-			Size      int64
-		}{CreatedBy: h.CreatedBy})
 	}
-	if len(hist) == 0 {
-		t.Fatal("no history")
+	if !sawTrue {
+		t.Error("history has no line for RUN true")
 	}
 
 	// Nothing changed: every step comes from the cache and nothing runs;

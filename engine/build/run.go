@@ -3,6 +3,7 @@ package build
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -201,12 +203,12 @@ func (b *builder) mountKeys(ctx context.Context, s *state, mounts []runMount, si
 			if src.key != "" {
 				k += ":" + string(src.key)
 			} else {
-				h := newHash()
+				h := sha256.New()
 				rel := strings.Trim(filepath.Clean("/"+m.Source), "/")
 				if err := src.hashTree(h, rel); err != nil {
 					return nil, err
 				}
-				k += ":" + h.sum()
+				k += fmt.Sprintf(":%x", h.Sum(nil))
 			}
 		}
 		out = append(out, k)
@@ -409,4 +411,26 @@ func chownCache(dir string, m runMount) error {
 		return os.Chown(dir, uid, gid)
 	}
 	return nil
+}
+
+// tailLines keeps the last lines a failing RUN printed, for its error.
+type tailLines struct {
+	mu    sync.Mutex
+	max   int
+	lines []string
+}
+
+func (t *tailLines) add(l string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lines = append(t.lines, l)
+	if len(t.lines) > t.max {
+		t.lines = t.lines[1:]
+	}
+}
+
+func (t *tailLines) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.Join(t.lines, "\n")
 }

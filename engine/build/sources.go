@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	goruntime "runtime"
 	"strings"
 	"sync"
@@ -240,4 +241,35 @@ func fileSum(p string, buf []byte) ([sha256.Size]byte, error) {
 	}
 	copy(sum[:], h.Sum(nil))
 	return sum, nil
+}
+
+// copyTree copies what src shows under rel into dir (a bind mount of the
+// context with its ignored files left out).
+func copyTree(src *source, rel, dir string) error {
+	return src.walk(rel, true, func(e entry) error {
+		p := filepath.Join(dir, filepath.FromSlash(e.rel))
+		m := e.fi.Mode()
+		switch {
+		case m.IsDir():
+			return os.MkdirAll(p, m.Perm()|0o700)
+		case m&os.ModeSymlink != 0:
+			return os.Symlink(e.link, p)
+		case m.IsRegular():
+			in, err := os.Open(e.host)
+			if err != nil {
+				return err
+			}
+			defer in.Close()
+			out, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_EXCL, m.Perm())
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(out, in); err != nil {
+				out.Close()
+				return err
+			}
+			return out.Close()
+		}
+		return nil
+	})
 }
