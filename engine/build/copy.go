@@ -205,13 +205,7 @@ func (b *builder) copySource(ctx context.Context, s *state, from string, si step
 	if from == "" {
 		return b.contextSource(), nil
 	}
-	cur := len(b.df.Stages)
-	for _, sr := range b.stages {
-		if b.stageLabel(sr) == si.label {
-			cur = sr.idx
-		}
-	}
-	if j := b.stageIndex(from, cur); j >= 0 {
+	if j := b.stageIndex(from, si.stage); j >= 0 {
 		dep := b.stages[j]
 		<-dep.done
 		if dep.err != nil {

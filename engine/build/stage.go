@@ -129,7 +129,7 @@ func (b *builder) runStage(ctx context.Context, sr *stageRun) (*state, error) {
 			return nil, err
 		}
 		n++
-		if err := b.step(ctx, s, ins, stepInfo{label: label, n: n, steps: steps, trigger: i < len(triggers)}); err != nil {
+		if err := b.step(ctx, s, ins, stepInfo{label: label, stage: sr.idx, n: n, steps: steps, trigger: i < len(triggers)}); err != nil {
 			return nil, err
 		}
 	}
@@ -174,6 +174,7 @@ func (b *builder) base(ctx context.Context, sr *stageRun, name string) (*state, 
 
 type stepInfo struct {
 	label    string
+	stage    int // the stage's index: --from may name only earlier ones
 	n, steps int
 	trigger  bool
 }
